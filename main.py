@@ -1,0 +1,64 @@
+"""Pitbox: start the app.
+
+    python main.py            serve on 0.0.0.0:8080 (PITBOX_HOST / PITBOX_PORT)
+    python main.py --native   open a desktop window on the embedded database
+"""
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from nicegui import helpers, ui
+
+import settings as settings_module
+from services import database
+from ui.pages import register_pages
+from ui.startup import connect_database_before_serving
+
+log = logging.getLogger("pitbox")
+
+
+def _fail(message: str) -> None:
+    print(f"pitbox: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="pitbox", description="Pit-side setup notebook")
+    parser.add_argument("--native", action="store_true", help="open in a desktop window")
+    args, _ = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    try:
+        settings = settings_module.load_settings()
+    except settings_module.SettingsError as exc:
+        _fail(str(exc))
+
+    # Migrate (or refuse) before the server starts, so that problems are one clear line on
+    # the terminal. Under the test fixtures the database is already migrated and a loop runs.
+    if not helpers.is_user_simulation():
+        try:
+            report = asyncio.run(database.migrate_for_startup(settings))
+        except database.DatabaseError as exc:
+            _fail(str(exc))
+        for name in report.applied:
+            log.info("applied migration %s", name)
+
+    connect_database_before_serving(settings.database_url)
+    register_pages()
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="Pitbox",
+        favicon="🏁",
+        native=args.native,
+        reload=False,
+        show=False,
+        storage_secret=settings.storage_secret,
+        reconnect_timeout=settings.reconnect_timeout,
+    )
+
+
+if __name__ in {"__main__", "__mp_main__"}:
+    main(sys.argv[1:])

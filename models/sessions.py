@@ -1,0 +1,111 @@
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class SessionStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+class ChangeSource(StrEnum):
+    ADVISOR = "advisor"
+    MANUAL = "manual"
+    LIBRARY = "library"
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DENIED = "denied"
+
+
+class MessageRole(StrEnum):
+    RACER = "racer"
+    ADVISOR = "advisor"
+
+
+class RaceSession(Model):
+    """A day at the track with one car. A profile has at most one active session."""
+
+    id = fields.IntField(primary_key=True)
+    profile = fields.ForeignKeyField(
+        "models.RacerProfile", related_name="sessions", on_delete=fields.CASCADE
+    )
+    vehicle = fields.ForeignKeyField(
+        "models.Vehicle", related_name="sessions", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    session_type = fields.CharField(max_length=30)
+    session_date = fields.DateField()
+    track_context = fields.JSONField(default=dict)
+    racing_classes = fields.JSONField(default=list)
+    # The digital twin: starts as a copy of the vehicle's reference setup.
+    actual_setup = fields.JSONField(default=dict)
+    status = fields.CharEnumField(SessionStatus, max_length=20, default=SessionStatus.DRAFT)
+    practice_rounds = fields.SmallIntField(default=0)
+    qualifying_rounds = fields.SmallIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "sessions"
+
+
+class SetupChange(Model):
+    """One change to a session's actual setup, proposed or made, with its outcome."""
+
+    id = fields.IntField(primary_key=True)
+    session = fields.ForeignKeyField(
+        "models.RaceSession", related_name="changes", on_delete=fields.CASCADE
+    )
+    parameter = fields.CharField(max_length=40)
+    old_value = fields.JSONField(null=True)
+    new_value = fields.JSONField(null=True)
+    source = fields.CharEnumField(ChangeSource, max_length=20)
+    reasoning = fields.TextField(default="")
+    status = fields.CharEnumField(ChangeStatus, max_length=20, default=ChangeStatus.PENDING)
+    best_lap_before = fields.FloatField(null=True)
+    best_lap_after = fields.FloatField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "setup_changes"
+
+
+class Message(Model):
+    """One line of the advisor conversation of a session."""
+
+    id = fields.IntField(primary_key=True)
+    session = fields.ForeignKeyField(
+        "models.RaceSession", related_name="messages", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(MessageRole, max_length=20)
+    content = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "messages"
+
+
+class RunResult(Model):
+    """Lap times of one run or heat."""
+
+    id = fields.IntField(primary_key=True)
+    session = fields.ForeignKeyField(
+        "models.RaceSession", related_name="results", on_delete=fields.CASCADE
+    )
+    heat_name = fields.CharField(max_length=60)
+    racing_class = fields.CharField(max_length=60, null=True)
+    lap_times = fields.JSONField(default=list)
+    best_lap = fields.FloatField(null=True)
+    average_lap = fields.FloatField(null=True)
+    consistency = fields.FloatField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "run_results"

@@ -1,0 +1,1 @@
+"""Use cases of Pitbox: plain async Python over the models, no UI."""

@@ -1,0 +1,149 @@
+"""Pitbox settings: the one place that reads the environment.
+
+Every knob is an environment variable so the same code runs on a laptop (embedded SQLite),
+in a container (PostgreSQL through ``DATABASE_URL``) and in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = PROJECT_DIR / "data"
+SQLITE_FILE_NAME = "pitbox.sqlite3"
+
+URL_HINT = "use postgres://user:password@host:5432/dbname or sqlite:///path/to/pitbox.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    host: str
+    port: int
+    storage_secret: str
+    migrate_on_start: bool
+    reconnect_timeout: float
+
+    @property
+    def dialect(self) -> str:
+        return database_dialect(self.database_url)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return sqlite_path(self.database_url)
+
+
+def database_dialect(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    return "sqlite" if scheme == "sqlite" else "postgres"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite://`` URL, or None for PostgreSQL and in-memory databases."""
+    if not url.startswith("sqlite://"):
+        return None
+    rest = url[len("sqlite://") :].split("?", 1)[0]
+    if rest in {"", ":memory:"}:
+        return None
+    return Path(rest)
+
+
+def normalise_database_url(raw: str) -> str:
+    """Check ``DATABASE_URL`` and return it in the form Tortoise expects.
+
+    Raises SettingsError with one line that says what is wrong and what to write instead.
+    """
+    url = raw.strip()
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if sqlite_path(url) is None and ":memory:" not in url:
+            raise SettingsError(f"DATABASE_URL={raw!r} has no file path; {URL_HINT}")
+        return url
+    if parts.scheme == "postgres":
+        try:
+            port = parts.port
+        except ValueError:
+            raise SettingsError(f"DATABASE_URL={raw!r} has a bad port; {URL_HINT}") from None
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError(f"DATABASE_URL={raw!r} needs a host and a database name; {URL_HINT}")
+        del port
+        return url
+    raise SettingsError(f"DATABASE_URL={raw!r} is not a PostgreSQL or SQLite URL; {URL_HINT}")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{name}={value!r} must be true or false")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} must be a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
+    """The secret that signs browser sessions.
+
+    Deployments set PITBOX_STORAGE_SECRET. A local install gets a random one, kept in the data
+    folder so that browser sessions survive a restart.
+    """
+    if secret := env.get("PITBOX_STORAGE_SECRET", "").strip():
+        return secret
+    secret_file = data_dir / ".storage_secret"
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    secret_file.write_text(secret)
+    secret_file.chmod(0o600)
+    return secret
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from the environment (``os.environ`` unless given)."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("PITBOX_DATA_DIR", "").strip() or DEFAULT_DATA_DIR).resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"PITBOX_DATA_DIR={str(data_dir)!r} cannot be created: {exc.strerror}") from None
+
+    raw_url = env.get("DATABASE_URL", "").strip()
+    url = normalise_database_url(raw_url) if raw_url else f"sqlite://{data_dir / SQLITE_FILE_NAME}"
+    if (path := sqlite_path(url)) is not None and not path.parent.exists():
+        raise SettingsError(f"DATABASE_URL={raw_url!r}: the folder {str(path.parent)!r} does not exist")
+
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        host=env.get("PITBOX_HOST", "").strip() or "0.0.0.0",
+        port=int(_number(env, "PITBOX_PORT", 8080, int)),
+        storage_secret=_storage_secret(env, data_dir),
+        migrate_on_start=_flag(env, "PITBOX_MIGRATE_ON_START"),
+        # Pit Wi-Fi drops and phones lock between heats: keep the page alive for two minutes
+        # instead of NiceGUI's 3 s, so a short drop does not reload the page.
+        reconnect_timeout=_number(env, "PITBOX_RECONNECT_TIMEOUT", 120.0, float),
+    )

@@ -1,0 +1,1 @@
+"""NiceGUI pages and components. Knows the services, never SQL."""
