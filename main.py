@@ -1,7 +1,7 @@
 """Pitbox: start the app.
 
-    python main.py            serve on 0.0.0.0:8080 (PITBOX_HOST / PITBOX_PORT)
-    python main.py --native   open a desktop window on the embedded database
+python main.py            serve on 0.0.0.0:8080 (PITBOX_HOST / PITBOX_PORT)
+python main.py --native   open a desktop window on the embedded database
 """
 
 import argparse

@@ -77,7 +77,9 @@ def normalise_database_url(raw: str) -> str:
         except ValueError:
             raise SettingsError(f"DATABASE_URL={raw!r} has a bad port; {URL_HINT}") from None
         if not parts.hostname or not parts.path.strip("/"):
-            raise SettingsError(f"DATABASE_URL={raw!r} needs a host and a database name; {URL_HINT}")
+            raise SettingsError(
+                f"DATABASE_URL={raw!r} needs a host and a database name; {URL_HINT}"
+            )
         del port
         return url
     raise SettingsError(f"DATABASE_URL={raw!r} is not a PostgreSQL or SQLite URL; {URL_HINT}")
@@ -129,12 +131,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SettingsError(f"PITBOX_DATA_DIR={str(data_dir)!r} cannot be created: {exc.strerror}") from None
+        raise SettingsError(
+            f"PITBOX_DATA_DIR={str(data_dir)!r} cannot be created: {exc.strerror}"
+        ) from None
 
     raw_url = env.get("DATABASE_URL", "").strip()
     url = normalise_database_url(raw_url) if raw_url else f"sqlite://{data_dir / SQLITE_FILE_NAME}"
     if (path := sqlite_path(url)) is not None and not path.parent.exists():
-        raise SettingsError(f"DATABASE_URL={raw_url!r}: the folder {str(path.parent)!r} does not exist")
+        raise SettingsError(
+            f"DATABASE_URL={raw_url!r}: the folder {str(path.parent)!r} does not exist"
+        )
 
     return Settings(
         database_url=url,

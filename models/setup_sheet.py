@@ -43,7 +43,9 @@ class SetupParameter:
         if isinstance(raw, bool):
             raise ValueError("Enter a number")
         try:
-            number = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+            number = (
+                float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+            )
         except (TypeError, ValueError):
             raise ValueError("Enter a number") from None
         if number != number or number in {float("inf"), float("-inf")}:
@@ -118,8 +120,10 @@ class SetupSheetError(ValueError):
 
     def __init__(self, errors: Mapping[str, str]):
         self.errors = dict(errors)
-        detail = "; ".join(f"{PARAMETERS_BY_KEY[k].label_with_unit if k in PARAMETERS_BY_KEY else k}: {m}"
-                           for k, m in self.errors.items())
+        detail = "; ".join(
+            f"{PARAMETERS_BY_KEY[k].label_with_unit if k in PARAMETERS_BY_KEY else k}: {m}"
+            for k, m in self.errors.items()
+        )
         super().__init__(f"Invalid setup: {detail}")
 
 

@@ -59,7 +59,9 @@ def __getattr__(name: str) -> dict:
 
 
 def _command(database_url: str) -> Command:
-    return Command(tortoise_config=tortoise_config(database_url), app=APP, location=str(MIGRATIONS_DIR))
+    return Command(
+        tortoise_config=tortoise_config(database_url), app=APP, location=str(MIGRATIONS_DIR)
+    )
 
 
 async def _pending(command: Command) -> list[str]:
