@@ -87,7 +87,7 @@ class DeletionReport:
             self,
             "counts",
             {
-                "vehicles": self.vehicles,
+                "cars": self.vehicles,
                 "sessions": self.sessions,
                 "setup changes": self.setup_changes,
                 "messages": self.messages,

@@ -2,15 +2,15 @@
 
 from nicegui import ui
 
-from models import RacerProfile
+from ui import theme
+from ui.shell import AppShell
 
 
 def register_pages() -> None:
-    @ui.page("/")
+    @ui.page("/", title="Pitbox")
     async def index() -> None:
-        ui.label("Pitbox").classes("text-2xl font-bold")
-        profiles = await RacerProfile.all().order_by("-is_default", "name")
-        if not profiles:
-            ui.label("No racers yet.")
-        for profile in profiles:
-            ui.label(f"{profile.name}{' ★' if profile.is_default else ''}")
+        theme.apply()
+        shell = AppShell()
+        # Tab storage exists only once the browser tab has connected.
+        await ui.context.client.connected()
+        await shell.start()

@@ -1,0 +1,333 @@
+"""The racer selector: a card per racer, made for a thumb first.
+
+Tap a card to switch, the star to make that racer the default; edit, delete, "+ New racer".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+
+from services import profile_service
+from services import workspace as workspaces
+from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
+from services.profile_service import ProfileSummary
+
+if TYPE_CHECKING:
+    from ui.shell import AppShell
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class RacerSelector:
+    def __init__(self, shell: AppShell) -> None:
+        self.shell = shell
+        with (
+            ui.dialog() as self.dialog,
+            ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
+        ):
+            with ui.row().classes("w-full items-center px-4 pt-3 pb-1"):
+                ui.label("Racers").classes("text-xl font-bold")
+                ui.space()
+                ui.button(icon="close", on_click=self.dialog.close).props("flat round").classes(
+                    "tap"
+                ).mark("close-selector")
+            self.cards = ui.element("div").classes(
+                "w-full grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 gap-3 px-3 pb-4"
+            )
+
+    async def open(self) -> None:
+        await self.refresh()
+        self.dialog.open()
+
+    async def refresh(self) -> None:
+        profiles = await profile_service.list_profiles()
+        self.cards.clear()
+        with self.cards:
+            for profile in profiles:
+                self._card(profile, only_one=len(profiles) == 1)
+            with (
+                ui.button(on_click=lambda: self.edit(None))
+                .props("outline no-caps")
+                .classes("tap pit-card w-full min-h-[96px] text-base bg-white")
+                .mark("new-racer")
+            ):
+                ui.icon("person_add", size="24px").classes("mr-2")
+                ui.label("New racer")
+
+    def _card(self, profile: ProfileSummary, *, only_one: bool) -> None:
+        current = profile.id == self.shell.workspace.racer_id
+        border = "border-2 border-orange-700" if current else "border border-slate-300"
+        with (
+            ui.card()
+            .classes(f"pit-card p-0 gap-0 bg-white {border}")
+            .mark(f"racer-card-{profile.id}")
+        ):
+            with (
+                ui.row()
+                .classes("w-full items-center gap-3 p-3 cursor-pointer no-wrap")
+                .on("click", lambda p=profile: self.choose(p))
+                .mark(f"switch-to-{profile.id}")
+            ):
+                ui.label(profile.initials).classes(
+                    "avatar" + (" default" if profile.is_default else "")
+                )
+                with ui.column().classes("gap-0 grow min-w-0"):
+                    ui.label(profile.name).classes("text-lg font-bold leading-tight break-words")
+                    stats = [
+                        _plural(profile.vehicle_count, "car"),
+                        _plural(profile.session_count, "session"),
+                    ]
+                    ui.label(" · ".join(stats)).classes("text-slate-700")
+                    last = (
+                        f"Last session {profile.last_session_date:%d %b %Y}"
+                        if profile.last_session_date
+                        else "No sessions yet"
+                    )
+                    ui.label(last).classes("text-sm text-slate-600")
+                    with ui.row().classes("gap-1 mt-1"):
+                        if current:
+                            ui.badge("This tab", color="secondary").classes("text-xs")
+                        if profile.in_session:
+                            ui.badge("In session", color="positive").classes("text-xs").mark(
+                                f"in-session-{profile.id}"
+                            )
+            ui.separator()
+            with ui.row().classes("w-full items-center justify-between px-1 py-1"):
+                star = (
+                    ui.button(
+                        icon="star" if profile.is_default else "star_outline",
+                        on_click=lambda p=profile: self.make_default(p),
+                    )
+                    .props("flat round")
+                    .classes("tap")
+                    .mark(f"star-{profile.id}")
+                )
+                star.classes("text-amber-500" if profile.is_default else "text-slate-500")
+                star.tooltip("Default racer" if profile.is_default else "Make default")
+                if profile.is_default:
+                    ui.label("Default").classes("text-sm text-slate-700 mr-auto")
+                ui.button(icon="edit", on_click=lambda p=profile: self.edit(p)).props(
+                    "flat round"
+                ).classes("tap text-slate-700").mark(f"edit-{profile.id}").tooltip("Edit")
+                delete = (
+                    ui.button(icon="delete", on_click=lambda p=profile: self.confirm_delete(p))
+                    .props("flat round")
+                    .classes("tap text-red-700")
+                    .mark(f"delete-{profile.id}")
+                )
+                if only_one:
+                    delete.disable()
+                    delete.tooltip("The only racer cannot be deleted")
+                else:
+                    delete.tooltip("Delete")
+
+    # --- switching --------------------------------------------------------------------------
+
+    async def choose(self, profile: ProfileSummary) -> None:
+        if profile.id == self.shell.workspace.racer_id:
+            self.dialog.close()
+            return
+        impact = await workspaces.switch_impact(self.shell.workspace)
+        if not impact.needs_warning:
+            self.dialog.close()
+            await self.shell.switch_to(profile.id, keep_drafts=False)
+            return
+        self._warn_before_switch(profile, impact)
+
+    def _warn_before_switch(self, profile: ProfileSummary, impact: workspaces.SwitchImpact) -> None:
+        assert self.shell.racer is not None
+        with (
+            ui.dialog() as warning,
+            ui.card().classes("w-full max-w-md pit-card").mark("switch-warning"),
+        ):
+            ui.label(f"Switch to {profile.name}?").classes("text-lg font-bold")
+            ui.label(f"This tab stops working on {self.shell.racer.name}'s:").classes(
+                "text-slate-700"
+            )
+            with ui.column().classes("gap-1 pl-2"):
+                if impact.session is not None:
+                    pending = _plural(impact.session.pending_changes, "pending change")
+                    ui.label(f"• Session “{impact.session.name}” ({pending})").mark(
+                        "switch-warning-session"
+                    )
+                for form in impact.unsaved_forms:
+                    ui.label(f"• Unsaved input in “{form_title(form)}”")
+            keep = None
+            if impact.unsaved_forms:
+                keep = ui.checkbox("Keep the unsaved input as a draft", value=True).mark(
+                    "keep-drafts"
+                )
+            if impact.session is not None:
+                ui.label(
+                    "The session stays saved. Switch back to resume it where you left off."
+                ).classes("text-sm text-slate-600")
+            with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                ui.button("Cancel", on_click=warning.close).props("flat").classes("tap").mark(
+                    "cancel-switch"
+                )
+
+                async def confirm() -> None:
+                    warning.close()
+                    self.dialog.close()
+                    await self.shell.switch_to(profile.id, keep_drafts=bool(keep and keep.value))
+
+                ui.button(f"Switch to {profile.name}", on_click=confirm).classes("tap").mark(
+                    "confirm-switch"
+                )
+        warning.open()
+
+    # --- default ----------------------------------------------------------------------------
+
+    async def make_default(self, profile: ProfileSummary) -> None:
+        if profile.is_default:
+            ui.notify(f"{profile.name} is already the default racer")
+            return
+        try:
+            await profile_service.set_default_profile(profile.id)
+        except NotFoundError as exc:
+            ui.notify(str(exc), type="warning")
+        else:
+            ui.notify(f"{profile.name} is now the default racer: new tabs open on them",
+                      type="positive")  # fmt: skip
+        await self.refresh()
+        await self.shell.refresh_racer()
+
+    # --- create and edit --------------------------------------------------------------------
+
+    async def edit(self, profile: ProfileSummary | None) -> None:
+        await RacerForm(self, profile).open()
+
+    # --- delete -----------------------------------------------------------------------------
+
+    async def confirm_delete(self, profile: ProfileSummary) -> None:
+        try:
+            preview = await profile_service.deletion_preview(profile.id)
+        except NotFoundError as exc:
+            ui.notify(str(exc), type="warning")
+            await self.refresh()
+            return
+        others = [p for p in await profile_service.list_profiles() if p.id != profile.id]
+        with (
+            ui.dialog() as confirm,
+            ui.card().classes("w-full max-w-md pit-card").mark("delete-dialog"),
+        ):
+            ui.label(f"Delete {profile.name}?").classes("text-lg font-bold")
+            removed = [_plural(n, w.rstrip("s")) for w, n in preview.counts.items() if n]
+            ui.label(
+                "This also deletes " + ", ".join(removed) + "."
+                if removed
+                else "This racer has no cars or sessions yet."
+            ).mark("delete-summary")
+            ui.label("This cannot be undone.").classes("text-red-700 font-semibold")
+            new_default = None
+            if profile.is_default:
+                new_default = (
+                    ui.select(
+                        {p.id: p.name for p in others},
+                        value=others[0].id,
+                        label="New default racer",
+                    )
+                    .classes("w-full")
+                    .mark("new-default")
+                )
+            with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                ui.button("Cancel", on_click=confirm.close).props("flat").classes("tap")
+
+                async def delete() -> None:
+                    try:
+                        report = await profile_service.delete_profile(
+                            profile.id, new_default.value if new_default else None
+                        )
+                    except (RuleError, NotFoundError) as exc:
+                        ui.notify(str(exc), type="negative")
+                        return
+                    confirm.close()
+                    ui.notify(f"Deleted {report.name}", type="positive")
+                    await self.refresh()
+                    if profile.id == self.shell.workspace.racer_id:
+                        default = await profile_service.get_or_create_default_profile()
+                        self.dialog.close()
+                        await self.shell.switch_to(default.id, keep_drafts=False)
+                    else:
+                        await self.shell.refresh_racer()
+
+                ui.button("Delete", color="negative", on_click=delete).classes("tap").mark(
+                    "confirm-delete"
+                )
+        confirm.open()
+
+
+def form_title(form: str) -> str:
+    return {"garage.add_car": "Add a car", "event.start_session": "Start a session"}.get(form, form)
+
+
+class RacerForm:
+    """New racer or edit racer, with each error shown beside its field."""
+
+    def __init__(self, selector: RacerSelector, profile: ProfileSummary | None) -> None:
+        self.selector = selector
+        self.profile = profile
+        with (
+            ui.dialog() as self.dialog,
+            ui.card().classes("w-full max-w-md pit-card").mark("racer-form"),
+        ):
+            ui.label("New racer" if profile is None else f"Edit {profile.name}").classes(
+                "text-lg font-bold"
+            )
+            self.inputs = {
+                "name": ui.input("Name", value=profile.name if profile else "").mark("racer-name"),
+                "email": ui.input(
+                    "Email (optional)", value=(profile.email or "") if profile else ""
+                )
+                .props("type=email")
+                .mark("racer-email"),
+                "instagram": ui.input("Instagram (optional)").mark("racer-instagram"),
+                "facebook": ui.input("Facebook (optional)").mark("racer-facebook"),
+                "sponsors": ui.input(
+                    "Sponsors (optional, comma separated)",
+                    value=", ".join(profile.sponsors) if profile else "",
+                ).mark("racer-sponsors"),
+            }
+            for field in self.inputs.values():
+                field.classes("w-full").props("outlined")
+            with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                ui.button("Cancel", on_click=self.dialog.close).props("flat").classes("tap")
+                ui.button("Save", on_click=self.save).classes("tap").mark("save-racer")
+
+    async def open(self) -> None:
+        if self.profile is not None:
+            try:
+                full = await profile_service.get_profile(self.profile.id)
+            except NotFoundError as exc:
+                ui.notify(str(exc), type="warning")
+                return
+            self.inputs["instagram"].value = full.instagram or ""
+            self.inputs["facebook"].value = full.facebook or ""
+        self.dialog.open()
+
+    async def save(self) -> None:
+        values = {key: field.value for key, field in self.inputs.items()}
+        values["sponsors"] = [s for s in (values["sponsors"] or "").split(",") if s.strip()]
+        for field in self.inputs.values():
+            field.error = None
+        try:
+            if self.profile is None:
+                created = await profile_service.create_profile(**values)
+                ui.notify(f"Added {created.name}", type="positive")
+            else:
+                await profile_service.update_profile(self.profile.id, **values)
+                ui.notify("Saved", type="positive")
+        except ValidationError as exc:
+            for key, message in exc.errors.items():
+                self.inputs.get(key, self.inputs["name"]).error = message
+            return
+        except PitboxError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        self.dialog.close()
+        await self.selector.refresh()
+        await self.selector.shell.refresh_racer()
