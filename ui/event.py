@@ -66,7 +66,7 @@ class EventPanel:
                 self.shell.workspace.actual_setup = {}
                 self.shell.workspace.track_context = {}
                 self.shell.save()
-                ui.notify("Session ended and saved", type="positive")
+                self.shell.notify("Session ended and saved", type="positive")
                 await self.shell.render()
 
             ui.button("End session", icon="stop", on_click=end).props("outline").classes(
@@ -161,7 +161,7 @@ class EventPanel:
                     form.show_errors(errors)
                     return
                 except PitboxError as exc:
-                    ui.notify(str(exc), type="negative")
+                    self.shell.notify(str(exc), type="negative")
                     return
                 form.submitted()
                 await drafts.discard_draft(self.shell.racer.id, FORM)
@@ -170,7 +170,7 @@ class EventPanel:
                 workspace.actual_setup = dict(session.actual_setup)
                 workspace.track_context = dict(session.track_context)
                 self.shell.save()
-                ui.notify(f"Session “{session.name}” started", type="positive")
+                self.shell.notify(f"Session “{session.name}” started", type="positive")
                 await self.shell.render()
 
             ui.button("Start session", icon="play_arrow", on_click=start).classes(

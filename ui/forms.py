@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nicegui import ui
 from nicegui.elements.mixins.validation_element import ValidationElement
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ class DraftForm:
         for key, field in self.fields.items():
             field.error = errors.get(key)
         for key in errors.keys() - self.fields.keys():
-            ui.notify(errors[key], type="negative")
+            self.shell.notify(errors[key], type="negative")
 
     def clear_errors(self) -> None:
         for field in self.fields.values():

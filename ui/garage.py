@@ -63,7 +63,7 @@ class GaragePanel:
                     return
                 form.submitted()
                 await drafts.discard_draft(self.shell.racer.id, FORM)
-                ui.notify(f"Added {car.brand} {car.model}", type="positive")
+                self.shell.notify(f"Added {car.brand} {car.model}", type="positive")
                 await self.shell.render()
 
             ui.button("Add car", icon="add", on_click=add).classes("tap w-full mt-2").mark(

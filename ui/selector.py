@@ -136,9 +136,11 @@ class RacerSelector:
             self.dialog.close()
             await self.shell.switch_to(profile.id, keep_drafts=False)
             return
-        self._warn_before_switch(profile, impact)
+        await self._warn_before_switch(profile, impact)
 
-    def _warn_before_switch(self, profile: ProfileSummary, impact: workspaces.SwitchImpact) -> None:
+    async def _warn_before_switch(
+        self, profile: ProfileSummary, impact: workspaces.SwitchImpact
+    ) -> None:
         assert self.shell.racer is not None
         with (
             ui.dialog() as warning,
@@ -169,29 +171,28 @@ class RacerSelector:
                 ui.button("Cancel", on_click=warning.close).props("flat").classes("tap").mark(
                     "cancel-switch"
                 )
-
-                async def confirm() -> None:
-                    warning.close()
-                    self.dialog.close()
-                    await self.shell.switch_to(profile.id, keep_drafts=bool(keep and keep.value))
-
-                ui.button(f"Switch to {profile.name}", on_click=confirm).classes("tap").mark(
-                    "confirm-switch"
-                )
-        warning.open()
+                ui.button(
+                    f"Switch to {profile.name}", on_click=lambda: warning.submit("switch")
+                ).classes("tap").mark("confirm-switch")
+        choice = await warning
+        keep_drafts = bool(keep and keep.value)
+        warning.delete()
+        if choice == "switch":
+            self.dialog.close()
+            await self.shell.switch_to(profile.id, keep_drafts=keep_drafts)
 
     # --- default ----------------------------------------------------------------------------
 
     async def make_default(self, profile: ProfileSummary) -> None:
         if profile.is_default:
-            ui.notify(f"{profile.name} is already the default racer")
+            self.shell.notify(f"{profile.name} is already the default racer")
             return
         try:
             await profile_service.set_default_profile(profile.id)
         except NotFoundError as exc:
-            ui.notify(str(exc), type="warning")
+            self.shell.notify(str(exc), type="warning")
         else:
-            ui.notify(f"{profile.name} is now the default racer: new tabs open on them",
+            self.shell.notify(f"{profile.name} is now the default racer: new tabs open on them",
                       type="positive")  # fmt: skip
         await self.refresh()
         await self.shell.refresh_racer()
@@ -207,7 +208,7 @@ class RacerSelector:
         try:
             preview = await profile_service.deletion_preview(profile.id)
         except NotFoundError as exc:
-            ui.notify(str(exc), type="warning")
+            self.shell.notify(str(exc), type="warning")
             await self.refresh()
             return
         others = [p for p in await profile_service.list_profiles() if p.id != profile.id]
@@ -237,28 +238,28 @@ class RacerSelector:
             with ui.row().classes("w-full justify-end gap-2 mt-2"):
                 ui.button("Cancel", on_click=confirm.close).props("flat").classes("tap")
 
-                async def delete() -> None:
-                    try:
-                        report = await profile_service.delete_profile(
-                            profile.id, new_default.value if new_default else None
-                        )
-                    except (RuleError, NotFoundError) as exc:
-                        ui.notify(str(exc), type="negative")
-                        return
-                    confirm.close()
-                    ui.notify(f"Deleted {report.name}", type="positive")
-                    await self.refresh()
-                    if profile.id == self.shell.workspace.racer_id:
-                        default = await profile_service.get_or_create_default_profile()
-                        self.dialog.close()
-                        await self.shell.switch_to(default.id, keep_drafts=False)
-                    else:
-                        await self.shell.refresh_racer()
-
-                ui.button("Delete", color="negative", on_click=delete).classes("tap").mark(
-                    "confirm-delete"
-                )
-        confirm.open()
+                ui.button(
+                    "Delete", color="negative", on_click=lambda: confirm.submit("delete")
+                ).classes("tap").mark("confirm-delete")
+        choice = await confirm
+        chosen_default = new_default.value if new_default else None
+        confirm.delete()
+        if choice != "delete":
+            return
+        try:
+            report = await profile_service.delete_profile(profile.id, chosen_default)
+        except (RuleError, NotFoundError) as exc:
+            self.shell.notify(str(exc), type="negative")
+            await self.refresh()
+            return
+        self.shell.notify(f"Deleted {report.name}", type="positive")
+        await self.refresh()
+        if profile.id == self.shell.workspace.racer_id:
+            default = await profile_service.get_or_create_default_profile()
+            self.dialog.close()
+            await self.shell.switch_to(default.id, keep_drafts=False)
+        else:
+            await self.shell.refresh_racer()
 
 
 def form_title(form: str) -> str:
@@ -303,11 +304,15 @@ class RacerForm:
             try:
                 full = await profile_service.get_profile(self.profile.id)
             except NotFoundError as exc:
-                ui.notify(str(exc), type="warning")
+                self.shell.notify(str(exc), type="warning")
                 return
             self.inputs["instagram"].value = full.instagram or ""
             self.inputs["facebook"].value = full.facebook or ""
-        self.dialog.open()
+        saved = await self.dialog
+        self.dialog.delete()
+        if saved:
+            await self.selector.refresh()
+            await self.selector.shell.refresh_racer()
 
     async def save(self) -> None:
         values = {key: field.value for key, field in self.inputs.items()}
@@ -317,17 +322,15 @@ class RacerForm:
         try:
             if self.profile is None:
                 created = await profile_service.create_profile(**values)
-                ui.notify(f"Added {created.name}", type="positive")
+                self.shell.notify(f"Added {created.name}", type="positive")
             else:
                 await profile_service.update_profile(self.profile.id, **values)
-                ui.notify("Saved", type="positive")
+                self.shell.notify("Saved", type="positive")
         except ValidationError as exc:
             for key, message in exc.errors.items():
                 self.inputs.get(key, self.inputs["name"]).error = message
             return
         except PitboxError as exc:
-            ui.notify(str(exc), type="negative")
+            self.shell.notify(str(exc), type="negative")
             return
-        self.dialog.close()
-        await self.selector.refresh()
-        await self.selector.shell.refresh_racer()
+        self.dialog.submit(True)

@@ -55,6 +55,9 @@ class AppShell:
     def __init__(self) -> None:
         self.workspace = Workspace()
         self.racer: profile_service.RacerProfile | None = None
+        # Dialogs and notifications are created here, never inside content that a refresh
+        # may delete while a handler is still running.
+        self.root = ui.context.client.layout
         self.selector = RacerSelector(self)
         with ui.header().classes("bg-slate-900 text-white items-center px-3 py-2 gap-2"):
             ui.icon("sports_motorsports", size="28px").classes("text-orange-400")
@@ -87,13 +90,13 @@ class AppShell:
                 self.racer = await profile_service.get_profile(self.workspace.racer_id)
                 return
             except NotFoundError:
-                ui.notify(
+                self.notify(
                     "The racer this tab was using has been deleted; switched to the default racer.",
                     type="warning",
                 )
         self.racer = await profile_service.get_or_create_default_profile()
         self.workspace = await workspaces.open_workspace(self.racer.id)
-        state.store_workspace(self.workspace)
+        self.save()
 
     async def render(self) -> None:
         await self._resolve_racer()
@@ -161,15 +164,20 @@ class AppShell:
 
     # --- actions ----------------------------------------------------------------------------
 
+    def notify(self, message: str, **kwargs) -> None:
+        with self.root:
+            ui.notify(message, **kwargs)
+
     def save(self) -> None:
-        state.store_workspace(self.workspace)
+        with self.root:
+            state.store_workspace(self.workspace)
 
     async def resume(self) -> None:
         self.workspace = await workspaces.resume_session(self.workspace)
         self.save()
         self.tabs.value = "event"
         await self.render()
-        ui.notify("Session resumed", type="positive")
+        self.notify("Session resumed", type="positive")
 
     async def switch_to(self, racer_id: int, *, keep_drafts: bool) -> None:
         """Replace the whole workspace with the racer's and rebuild every tab."""
@@ -179,7 +187,7 @@ class AppShell:
         self.save()
         await self.render()
         assert self.racer is not None
-        ui.notify(f"Now working as {self.racer.name}", type="positive")
+        self.notify(f"Now working as {self.racer.name}", type="positive")
 
     async def refresh_racer(self) -> None:
         """The current racer's name or default flag may have changed: redraw what shows it."""

@@ -1,0 +1,297 @@
+"""The racer selector and switching racers, as a racer uses them (NiceGUI's simulated user)."""
+
+import asyncio
+from datetime import date
+
+from nicegui import app
+from nicegui.testing import User
+
+from models import ChangeSource, RacerProfile, SetupChange
+from services import database, garage, profile_service, sessions
+
+
+async def open_app(user: User) -> None:
+    """Open Pitbox in the user's tab and wait for it to be built (that happens once connected)."""
+    await user.open("/")
+    await user.should_see(marker="racer-chip", retries=100)
+
+
+async def open_selector(user: User) -> None:
+    user.find(marker="racer-chip").click()
+    await user.should_see(marker="new-racer", retries=50)
+
+
+async def current_racer(user: User) -> str:
+    await user.should_see(marker="current-racer-name")
+    return user.find(marker="current-racer-name").elements.pop().text
+
+
+async def racer_with_session(name: str, session_name: str = "Sunday club race", pending: int = 2):
+    racer = await profile_service.create_profile(name)
+    car = await garage.add_vehicle(racer.id, "Tekno", "NB48 2.2")
+    session = await sessions.start_session(
+        racer.id, car.id, session_name, "Club Race", date(2026, 5, 17)
+    )
+    for parameter in ("front_shock_oil", "rear_toe")[:pending]:
+        await SetupChange.create(
+            session=session, parameter=parameter, source=ChangeSource.ADVISOR, new_value=1
+        )
+    return racer, session
+
+
+async def wait_for(condition, attempts: int = 50) -> None:
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def tab_workspace(user: User) -> dict:
+    with user:
+        return dict(app.storage.tab["workspace"])
+
+
+async def test_first_run_shows_default_racer(user: User):
+    await open_app(user)
+    assert await current_racer(user) == "Default Racer"
+    await user.should_see(marker="current-racer-star")
+    profiles = await RacerProfile.all()
+    assert [(p.name, p.is_default) for p in profiles] == [("Default Racer", True)]
+
+
+async def test_profile_switcher_shows_all_profiles(user: User):
+    names = ["Dad", "Lena", "Coach <b>K</b>"]
+    created = [await profile_service.create_profile(n) for n in names]
+    await open_app(user)
+    await open_selector(user)
+    for profile in created:
+        await user.should_see(marker=f"racer-card-{profile.id}")
+        await user.should_see(profile.name)  # HTML in a name is shown as text
+    await user.should_see(marker=f"star-{created[0].id}")
+    assert await current_racer(user) == "Dad"
+
+
+async def test_switch_without_anything_to_lose_needs_no_warning(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    assert await current_racer(user) == "Dad"
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+    assert await current_racer(user) == "Lena"
+    await user.should_not_see(marker="switch-warning")
+    assert tab_workspace(user)["racer_id"] == lena.id != dad.id
+
+
+async def test_switch_clears_session_state(user: User):
+    dad, session = await racer_with_session("Dad", pending=2)
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="active-session")
+    before = tab_workspace(user)
+    assert before["active_session_id"] == session.id and before["actual_setup"]
+
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see(marker="switch-warning")
+    await user.should_see("• Session “Sunday club race” (2 pending changes)")
+    user.find(marker="confirm-switch").click()
+    await user.should_see("Now working as Lena")
+
+    after = tab_workspace(user)
+    assert after["racer_id"] == lena.id
+    assert after["active_session_id"] is None
+    assert after["actual_setup"] == {} and after["pending_changes"] == []
+    assert after["track_context"] == {} and after["messages"] == []
+    assert after["form_drafts"] == {}
+    await user.should_not_see(marker="active-session")
+    await user.should_not_see("Sunday club race")
+    # Nothing was lost: Dad's session is still active in the database.
+    assert (await sessions.active_session(dad.id)).id == session.id
+
+
+async def test_cancelled_switch_keeps_everything(user: User):
+    _, session = await racer_with_session("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="active-session")
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see(marker="switch-warning")
+    user.find(marker="cancel-switch").click()
+    await user.should_not_see(marker="switch-warning")
+    assert tab_workspace(user)["active_session_id"] == session.id
+    assert await current_racer(user) == "Dad"
+
+
+async def test_unsaved_input_warns_and_can_be_kept_as_draft(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    user.find(marker="garage.add_car.brand").type("Mugen")
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("• Unsaved input in “Add a car”")
+    user.find(marker="confirm-switch").click()  # "keep as draft" is ticked by default
+    await user.should_see("Now working as Lena")
+    assert tab_workspace(user)["form_drafts"] == {}
+
+    # Back to Dad: the typed brand is there again.
+    await open_selector(user)
+    user.find(marker=f"switch-to-{dad.id}").click()
+    await user.should_see("Now working as Dad")
+    field = user.find(marker="garage.add_car.brand").elements.pop()
+    assert field.value == "Mugen"
+
+
+async def test_switching_back_offers_to_resume_the_session(user: User):
+    dad, session = await racer_with_session("Dad", pending=0)
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="active-session")
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see(marker="confirm-switch")
+    user.find(marker="confirm-switch").click()
+    await user.should_see("Now working as Lena")
+    await open_selector(user)
+    user.find(marker=f"switch-to-{dad.id}").click()
+    await user.should_see("Now working as Dad")
+    await user.should_see(marker="resume-banner")
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="active-session-name")
+    assert tab_workspace(user)["active_session_id"] == session.id
+
+
+async def test_set_default_from_selector(user: User):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"star-{lena.id}").click()
+    await user.should_see("Lena is now the default racer: new tabs open on them")
+    assert (await profile_service.get_default_profile()).id == lena.id
+
+
+async def test_set_default_persists_on_restart(user: User, create_user, app_environment):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"star-{lena.id}").click()
+    await user.should_see("Lena is now the default racer: new tabs open on them")
+
+    # Restart the database side of the app, then open a brand-new tab.
+    await database.disconnect()
+    await database.connect(app_environment)
+    newcomer: User = create_user()
+    await open_app(newcomer)
+    assert await current_racer(newcomer) == "Lena"
+
+
+async def test_two_users_on_different_racers_never_share_state(user: User, create_user):
+    dad, dad_session = await racer_with_session("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="active-session")
+
+    other: User = create_user()
+    await open_app(other)
+    await open_selector(other)
+    other.find(marker=f"switch-to-{lena.id}").click()
+    await other.should_see("Now working as Lena")
+    other.find(marker="garage.add_car.brand").type("Xray")
+
+    assert tab_workspace(user)["racer_id"] == dad.id
+    assert tab_workspace(user)["active_session_id"] == dad_session.id
+    assert tab_workspace(user)["form_drafts"] == {}
+    assert tab_workspace(other)["racer_id"] == lena.id
+    assert tab_workspace(other)["active_session_id"] is None
+    assert tab_workspace(other)["form_drafts"]["garage.add_car"]["brand"] == "Xray"
+    assert await current_racer(user) == "Dad"
+    assert await current_racer(other) == "Lena"
+
+
+async def test_racer_deleted_in_another_tab_falls_back_to_default(user: User, create_user):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+
+    other: User = create_user()
+    await open_app(other)
+    await open_selector(other)
+    other.find(marker=f"delete-{lena.id}").click()
+    await other.should_see(marker="delete-dialog")
+    await other.should_see("This racer has no cars or sessions yet.")
+    other.find(marker="confirm-delete").click()
+    await other.should_see("Deleted Lena")
+
+    await open_app(user)  # the first tab reloads
+    await user.should_see("The racer this tab was using has been deleted")
+    assert await current_racer(user) == "Dad"
+
+
+async def test_unknown_racer_in_tab_storage_falls_back_to_default(user: User):
+    await profile_service.create_profile("Dad")
+    await open_app(user)
+    with user:
+        app.storage.tab["workspace"] = {"racer_id": 999_999, "active_session_id": 5}
+    await open_app(user)
+    assert await current_racer(user) == "Dad"
+    assert tab_workspace(user)["active_session_id"] is None
+
+
+async def test_new_racer_form_shows_errors_beside_fields(user: User):
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker="new-racer").click()
+    await user.should_see(marker="racer-form")
+    user.find(marker="racer-name").type("Default racer")
+    user.find(marker="racer-email").type("not-an-email")
+    user.find(marker="save-racer").click()
+    name = user.find(marker="racer-name").elements.pop()
+    email = user.find(marker="racer-email").elements.pop()
+    await wait_for(lambda: email.error == "Enter an email address like name@example.com")
+    assert name.error is None  # checked once the fields themselves are valid
+
+    user.find(marker="racer-email").clear().type("lena@example.com")
+    user.find(marker="save-racer").click()
+    await wait_for(lambda: name.error == "There is already a racer called Default racer")
+    assert email.error is None
+    assert await RacerProfile.all().count() == 1
+
+
+async def test_deleting_the_default_needs_a_new_default(user: User):
+    dad, _ = await racer_with_session("Dad", pending=1)
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"delete-{dad.id}").click()
+    await user.should_see(marker="new-default")
+    await user.should_see("This also deletes 1 car, 1 session, 1 setup change.")
+    user.find(marker="confirm-delete").click()
+    await user.should_see("Deleted Dad")
+    assert (await profile_service.get_default_profile()).id == lena.id
+    assert await current_racer(user) == "Lena"
+
+
+async def test_start_session_from_event_tab(user: User):
+    racer = await profile_service.create_profile("Dad")
+    await garage.add_vehicle(racer.id, "Tekno", "NB48 2.2")
+    await open_app(user)
+    user.find(marker="tab-event").click()
+    user.find(marker="event.start_session.name").type("Practice at Hilltop")
+    user.find(marker="start-session").click()
+    await user.should_see(marker="active-session-name")
+    active = await sessions.active_session(racer.id)
+    assert active is not None and active.name == "Practice at Hilltop"
+    assert tab_workspace(user)["active_session_id"] == active.id
