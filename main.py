@@ -29,6 +29,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--native", action="store_true", help="open in a desktop window")
     args, _ = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tortoise").setLevel(logging.WARNING)
 
     try:
         settings = settings_module.load_settings()
@@ -48,8 +49,10 @@ def main(argv: list[str]) -> None:
     connect_database_before_serving(settings.database_url)
     register_pages()
     ui.run(
-        host=settings.host,
-        port=settings.port,
+        # A served app listens on the network at 8080; a native window only on this machine,
+        # at a free port, so that it never collides with a running server.
+        host=settings.host or ("127.0.0.1" if args.native else "0.0.0.0"),
+        port=settings.port or (None if args.native else 8080),
         title="Pitbox",
         favicon="🏁",
         native=args.native,

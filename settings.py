@@ -28,8 +28,8 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str
     data_dir: Path
-    host: str
-    port: int
+    host: str | None  # None: the mode's default (see main.py)
+    port: int | None
     storage_secret: str
     migrate_on_start: bool
     reconnect_timeout: float
@@ -145,8 +145,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        host=env.get("PITBOX_HOST", "").strip() or "0.0.0.0",
-        port=int(_number(env, "PITBOX_PORT", 8080, int)),
+        host=env.get("PITBOX_HOST", "").strip() or None,
+        port=int(_number(env, "PITBOX_PORT", 0, int)) or None,
         storage_secret=_storage_secret(env, data_dir),
         migrate_on_start=_flag(env, "PITBOX_MIGRATE_ON_START"),
         # Pit Wi-Fi drops and phones lock between heats: keep the page alive for two minutes

@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from contextlib import closing
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aerich import Command
 from tortoise import Tortoise
+from tortoise.context import TortoiseContext
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 import settings as settings_module
@@ -46,7 +48,8 @@ def _cli_config() -> dict:
     if url:
         url = settings_module.normalise_database_url(url)
     else:
-        url = f"sqlite://{settings_module.DEFAULT_DATA_DIR / settings_module.SQLITE_FILE_NAME}"
+        data_dir = os.environ.get("PITBOX_DATA_DIR", "").strip() or settings_module.DEFAULT_DATA_DIR
+        url = f"sqlite://{Path(data_dir).resolve() / settings_module.SQLITE_FILE_NAME}"
     return tortoise_config(url)
 
 
@@ -58,10 +61,15 @@ def __getattr__(name: str) -> dict:
     raise AttributeError(name)
 
 
-def _command(database_url: str) -> Command:
-    return Command(
-        tortoise_config=tortoise_config(database_url), app=APP, location=str(MIGRATIONS_DIR)
-    )
+@asynccontextmanager
+async def _command(database_url: str) -> AsyncIterator[Command]:
+    # A Tortoise context of its own: aerich initialises Tortoise only when the current context
+    # is not initialised, and a context whose connections it closed still counts as one.
+    with TortoiseContext():
+        async with Command(
+            tortoise_config=tortoise_config(database_url), app=APP, location=str(MIGRATIONS_DIR)
+        ) as command:
+            yield command
 
 
 async def _pending(command: Command) -> list[str]:

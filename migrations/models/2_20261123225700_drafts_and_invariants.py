@@ -9,6 +9,8 @@ from tortoise import BaseDBAsyncClient
 
 from migrations.atomic import run_statements
 
+RUN_IN_TRANSACTION = True
+
 _TYPES = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "json": "JSON", "ts": "TIMESTAMP"},
     "postgres": {"pk": "SERIAL NOT NULL PRIMARY KEY", "json": "JSONB", "ts": "TIMESTAMPTZ"},
