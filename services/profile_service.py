@@ -108,8 +108,12 @@ def initials(name: str) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
+# Text-direction overrides and isolates: they can make a name display as something else.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
 
 
 def _clean_text(value: Any, label: str, max_length: int, *, required: bool) -> str | None:
@@ -117,7 +121,8 @@ def _clean_text(value: Any, label: str, max_length: int, *, required: bool) -> s
         value = ""
     if not isinstance(value, str):
         raise ValueError(f"{label} must be text")
-    text = value.strip()
+    # One spelling per name: "É" typed as one character or as "E" plus an accent.
+    text = unicodedata.normalize("NFC", value).strip()
     if not text:
         if required:
             raise ValueError(f"{label} is required")
@@ -171,7 +176,7 @@ async def _ensure_name_free(name: str, except_id: int | None = None) -> None:
     # database (SQLite's LOWER() only folds ASCII).
     key = name.casefold()
     taken = await RacerProfile.exclude(id=except_id or 0).values_list("name", flat=True)
-    if any(other.casefold() == key for other in taken):
+    if any(unicodedata.normalize("NFC", other).casefold() == key for other in taken):
         raise ValidationError({"name": f"There is already a racer called {name}"})
 
 
@@ -328,6 +333,11 @@ async def delete_profile(profile_id: int, new_default_id: int | None = None) -> 
         # Foreign keys cascade from the profile down.
         await RacerProfile.filter(id=profile_id).delete()
         if new_default_id is not None:
+            await (
+                RacerProfile.filter(is_default=True)
+                .exclude(id=new_default_id)
+                .update(is_default=False)
+            )
             await RacerProfile.filter(id=new_default_id).update(is_default=True)
     return report
 
