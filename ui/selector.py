@@ -63,7 +63,7 @@ class RacerSelector:
         border = "border-2 border-orange-700" if current else "border border-slate-300"
         with (
             ui.card()
-            .classes(f"pit-card p-0 gap-0 bg-white {border}")
+            .classes(f"racer-card pit-card p-0 gap-0 bg-white {border}")
             .mark(f"racer-card-{profile.id}")
         ):
             with (
@@ -102,21 +102,20 @@ class RacerSelector:
                         icon="star" if profile.is_default else "star_outline",
                         on_click=lambda p=profile: self.make_default(p),
                     )
-                    .props("flat round")
+                    .props(f"flat round color={'amber-9' if profile.is_default else 'grey-8'}")
                     .classes("tap")
                     .mark(f"star-{profile.id}")
                 )
-                star.classes("text-amber-500" if profile.is_default else "text-slate-500")
                 star.tooltip("Default racer" if profile.is_default else "Make default")
                 if profile.is_default:
                     ui.label("Default").classes("text-sm text-slate-700 mr-auto")
                 ui.button(icon="edit", on_click=lambda p=profile: self.edit(p)).props(
-                    "flat round"
-                ).classes("tap text-slate-700").mark(f"edit-{profile.id}").tooltip("Edit")
+                    "flat round color=grey-9"
+                ).classes("tap").mark(f"edit-{profile.id}").tooltip("Edit")
                 delete = (
                     ui.button(icon="delete", on_click=lambda p=profile: self.confirm_delete(p))
-                    .props("flat round")
-                    .classes("tap text-red-700")
+                    .props("flat round color=red-9")
+                    .classes("tap")
                     .mark(f"delete-{profile.id}")
                 )
                 if only_one:
@@ -304,7 +303,7 @@ class RacerForm:
             try:
                 full = await profile_service.get_profile(self.profile.id)
             except NotFoundError as exc:
-                self.shell.notify(str(exc), type="warning")
+                self.selector.shell.notify(str(exc), type="warning")
                 return
             self.inputs["instagram"].value = full.instagram or ""
             self.inputs["facebook"].value = full.facebook or ""
@@ -322,15 +321,15 @@ class RacerForm:
         try:
             if self.profile is None:
                 created = await profile_service.create_profile(**values)
-                self.shell.notify(f"Added {created.name}", type="positive")
+                self.selector.shell.notify(f"Added {created.name}", type="positive")
             else:
                 await profile_service.update_profile(self.profile.id, **values)
-                self.shell.notify("Saved", type="positive")
+                self.selector.shell.notify("Saved", type="positive")
         except ValidationError as exc:
             for key, message in exc.errors.items():
                 self.inputs.get(key, self.inputs["name"]).error = message
             return
         except PitboxError as exc:
-            self.shell.notify(str(exc), type="negative")
+            self.selector.shell.notify(str(exc), type="negative")
             return
         self.dialog.submit(True)

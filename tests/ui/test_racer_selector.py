@@ -295,3 +295,17 @@ async def test_start_session_from_event_tab(user: User):
     active = await sessions.active_session(racer.id)
     assert active is not None and active.name == "Practice at Hilltop"
     assert tab_workspace(user)["active_session_id"] == active.id
+
+
+async def test_new_racer_from_the_form_appears_in_the_selector(user: User):
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker="new-racer").click()
+    await user.should_see(marker="racer-form")
+    user.find(marker="racer-name").type("  Lena  ")
+    user.find(marker="racer-sponsors").type("Tekno, JConcepts")
+    user.find(marker="save-racer").click()
+    await user.should_see("Added Lena")
+    lena = await RacerProfile.get(name="Lena")
+    assert lena.sponsors == ["Tekno", "JConcepts"] and not lena.is_default
+    await user.should_see(marker=f"racer-card-{lena.id}")

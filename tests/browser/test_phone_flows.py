@@ -1,0 +1,138 @@
+"""The flows that matter most, in headless Chromium at phone size (390 x 844) on a real server."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DESKTOP, PHONE, shot
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(".q-header")).to_contain_text("Pitbox")
+    expect(page.get_by_text("garage", exact=False).first).to_be_visible()
+
+
+def chip(page: Page):
+    return page.locator(".q-header button").first
+
+
+def open_selector(page: Page) -> None:
+    chip(page).click()
+    expect(page.get_by_text("New racer")).to_be_visible()
+
+
+def assert_fits_phone(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"page scrolls sideways: {width}px wide"
+
+
+def assert_tap_targets(page: Page, selector: str = ".tap") -> None:
+    # Layout sizes (offsetWidth/Height), not on-screen boxes: a dialog that is still zooming in
+    # would otherwise look tiny.
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(e => e.offsetParent !== null && e.offsetWidth > 0)
+            .filter(e => e.offsetWidth < 48 || e.offsetHeight < 48)
+            .map(e => `${e.textContent.trim()}: ${e.offsetWidth}x${e.offsetHeight}`)""",
+        selector,
+    )
+    assert small == [], f"tap targets under 48 px: {small}"
+
+
+def create_racer(page: Page, name: str) -> None:
+    page.get_by_text("New racer").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Added {name}")).to_be_visible()
+
+
+def test_first_run_and_selector_on_a_phone(server, phone):
+    open_app(phone, server.url)
+    expect(chip(phone)).to_contain_text("Default Racer")
+    assert_fits_phone(phone)
+    shot(phone, "phone-garage-first-run")
+
+    open_selector(phone)
+    phone.get_by_text("New racer").click()
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_text("Name is required")).to_be_visible()
+    shot(phone, "phone-new-racer-error")
+    phone.get_by_label("Name", exact=True).fill("Lena")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_text("Added Lena")).to_be_visible()
+    expect(phone.locator(".q-dialog").get_by_text("Lena", exact=True)).to_be_visible()
+    assert_fits_phone(phone)
+    assert_tap_targets(phone)
+    shot(phone, "phone-selector")
+
+
+def test_start_session_then_switch_with_warning(server, phone):
+    open_app(phone, server.url)
+    phone.get_by_label("Brand").fill("Tekno")
+    phone.get_by_label("Model", exact=True).fill("NB48 2.2")
+    phone.get_by_role("button", name="Add car").click()
+    expect(phone.get_by_text("Added Tekno NB48 2.2")).to_be_visible()
+
+    phone.get_by_role("tab", name="Event").click()
+    phone.get_by_label("Session name").fill("Hilltop practice")
+    phone.get_by_role("button", name="Start session").click()
+    expect(phone.get_by_text("Session “Hilltop practice” started")).to_be_visible()
+    assert_fits_phone(phone)
+    shot(phone, "phone-session-started")
+
+    open_selector(phone)
+    create_racer(phone, "Lena")
+    expect(phone.get_by_text("In session")).to_be_visible()
+    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    warning = phone.locator(".q-dialog").filter(has_text="Switch to Lena?")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Session “Hilltop practice” (0 pending changes)")
+    assert_tap_targets(phone)
+    shot(phone, "phone-switch-warning")
+    warning.get_by_role("button", name="Switch to Lena").click()
+    expect(phone.get_by_text("Now working as Lena")).to_be_visible()
+    expect(chip(phone)).to_contain_text("Lena")
+    expect(phone.get_by_text("Hilltop practice")).to_have_count(0)
+    shot(phone, "phone-switched")
+
+    # Back to Default Racer: the session is offered for resuming.
+    open_selector(phone)
+    phone.locator(".q-dialog").get_by_text("Default Racer", exact=True).click()
+    expect(phone.get_by_text("Session in progress")).to_be_visible()
+    shot(phone, "phone-resume-offer")
+    phone.get_by_role("button", name="Resume").click()
+    expect(phone.get_by_text("Active session")).to_be_visible()
+
+
+def test_set_default_survives_a_server_restart(server, browser, phone):
+    open_app(phone, server.url)
+    open_selector(phone)
+    create_racer(phone, "Lena")
+    card = phone.locator(".q-dialog .racer-card").filter(has_text="Lena")
+    card.get_by_role("button").filter(has_text="star_outline").click()
+    expect(phone.get_by_text("Lena is now the default racer")).to_be_visible()
+    shot(phone, "phone-default-set")
+
+    server.restart()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        fresh_tab = context.new_page()
+        open_app(fresh_tab, server.url)
+        expect(chip(fresh_tab)).to_contain_text("Lena")
+    finally:
+        context.close()
+
+
+def test_selector_on_a_desktop(server, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        open_app(page, server.url)
+        open_selector(page)
+        for name in ("Lena", "Coach Mike"):
+            create_racer(page, name)
+        shot(page, "desktop-selector")
+        cards = page.locator(".q-dialog .racer-card")
+        boxes = [cards.nth(i).bounding_box() for i in range(3)]
+        assert len({round(b["y"]) for b in boxes}) == 1, "desktop shows the cards side by side"
+    finally:
+        context.close()
