@@ -3,7 +3,7 @@
 # libraries for Qt. Install them when missing and we are allowed to; otherwise say so (the
 # tests then fail under CI=true, and skip with a reason elsewhere).
 set -euo pipefail
-packages=(chromium chromium-driver xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
+packages=(chromium chromium-driver xvfb xauth x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
           libxkbcommon-x11-0 libxcb-xinerama0 libxcb-randr0 libxcb-shape0 libxcb-image0
           libxcb-render-util0 libegl1 libgl1 libnss3 libxcomposite1 libxdamage1 libxtst6)
 missing=()
