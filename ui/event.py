@@ -36,7 +36,7 @@ class EventPanel:
                 return
             workspace.active_session_id = None
             self.shell.save()
-        if await sessions.active_session(racer.id) is not None:
+        if self.shell.active is not None:
             with ui.card().classes("w-full pit-card text-slate-700"):
                 ui.label("A session is in progress: resume it above to carry on.")
             return

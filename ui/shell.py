@@ -55,6 +55,8 @@ class AppShell:
     def __init__(self) -> None:
         self.workspace = Workspace()
         self.racer: profile_service.RacerProfile | None = None
+        # The racer's active session in the database (None if none), read once per render.
+        self.active: sessions.ActiveSession | None = None
         # Dialogs and notifications are created here, never inside content that a refresh
         # may delete while a handler is still running.
         self.root = ui.context.client.layout
@@ -101,10 +103,11 @@ class AppShell:
     async def render(self) -> None:
         await self._resolve_racer()
         assert self.racer is not None
+        self.active = await sessions.active_session(self.racer.id)
         self._render_chip()
         self.main.clear()
         with self.main:
-            await self._render_resume_banner()
+            self._render_resume_banner()
             with (
                 ui.tab_panels(self.tabs, value=self.tabs.value)
                 .classes("w-full bg-transparent")
@@ -141,12 +144,9 @@ class AppShell:
                         )
                     ui.icon("expand_more", size="20px")
 
-    async def _render_resume_banner(self) -> None:
-        assert self.racer is not None
-        if self.workspace.active_session_id is not None:
-            return
-        current = await sessions.active_session(self.racer.id)
-        if current is None:
+    def _render_resume_banner(self) -> None:
+        current = self.active
+        if current is None or self.workspace.active_session_id == current.id:
             return
         with (
             ui.card()
