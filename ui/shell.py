@@ -165,6 +165,9 @@ class AppShell:
     # --- actions ----------------------------------------------------------------------------
 
     def notify(self, message: str, **kwargs) -> None:
+        # At the top and brief: the bottom of a phone screen is the tab bar, under the thumb.
+        kwargs.setdefault("position", "top")
+        kwargs.setdefault("timeout", 2500)
         with self.root:
             ui.notify(message, **kwargs)
 

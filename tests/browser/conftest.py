@@ -133,5 +133,6 @@ def phone(browser):
 def shot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.wait_for_timeout(500)  # let dialogs finish zooming in
     page.screenshot(path=str(path))
     return path
