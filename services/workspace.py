@@ -76,14 +76,17 @@ async def switch_impact(workspace: Workspace) -> SwitchImpact:
 
 
 async def switch_to(old: Workspace, racer_id: int, *, keep_drafts: bool) -> Workspace:
-    """The workspace for ``racer_id``. Optionally keeps the old racer's typed input as drafts.
+    """The workspace for ``racer_id``; the old racer's typed input is kept as drafts or dropped.
 
     Nothing of the old workspace is carried over: the new one starts empty and takes the new
     racer's saved drafts from the database.
     """
-    if keep_drafts and old.racer_id is not None:
+    if old.racer_id is not None:
         for form in old.unsaved_forms():
-            await drafts.save_draft(old.racer_id, form, old.form_drafts[form])
+            if keep_drafts:
+                await drafts.save_draft(old.racer_id, form, old.form_drafts[form])
+            else:
+                await drafts.discard_draft(old.racer_id, form)
     return await open_workspace(racer_id)
 
 
