@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from models import Vehicle
+from models import RacerProfile, Vehicle
 from models.setup_sheet import SetupSheet, SetupSheetError
 from services.errors import NotFoundError, ValidationError
 
@@ -61,6 +61,8 @@ async def add_vehicle(
         setup = SetupSheet.parse(reference_setup).to_json()
     except SetupSheetError as exc:
         raise ValidationError(exc.errors) from None
+    if not await RacerProfile.exists(id=profile_id):
+        raise NotFoundError("That racer no longer exists")
     try:
         return await Vehicle.create(profile_id=profile_id, reference_setup=setup, **clean)
     except IntegrityError:

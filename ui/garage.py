@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from services import drafts, garage
-from services.errors import ValidationError
+from services.errors import NotFoundError, ValidationError
 from ui.forms import DraftForm
 
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ class GaragePanel:
                     car = await garage.add_vehicle(self.shell.racer.id, **form.values())
                 except ValidationError as exc:
                     form.show_errors(exc.errors)
+                    return
+                except NotFoundError:
+                    # The racer was deleted in another tab: fall back to the default racer.
+                    await self.shell.render()
                     return
                 form.submitted()
                 await drafts.discard_draft(self.shell.racer.id, FORM)

@@ -309,3 +309,20 @@ async def test_new_racer_from_the_form_appears_in_the_selector(user: User):
     lena = await RacerProfile.get(name="Lena")
     assert lena.sponsors == ["Tekno", "JConcepts"] and not lena.is_default
     await user.should_see(marker=f"racer-card-{lena.id}")
+
+
+async def test_adding_a_car_for_a_racer_deleted_elsewhere_falls_back(user: User):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+    await profile_service.delete_profile(lena.id)  # from another tab
+
+    user.find(marker="garage.add_car.brand").type("Tekno")
+    user.find(marker="garage.add_car.model").type("NB48")
+    user.find(marker="add-car-submit").click()
+    await user.should_see("The racer this tab was using has been deleted")
+    assert await current_racer(user) == "Dad"
+    assert await garage.list_vehicles(lena.id) == []
