@@ -40,11 +40,9 @@ def main(argv: list[str]) -> None:
     # the terminal. Under the test fixtures the database is already migrated and a loop runs.
     if not helpers.is_user_simulation():
         try:
-            report = asyncio.run(database.migrate_for_startup(settings))
+            asyncio.run(database.migrate_for_startup(settings))
         except database.DatabaseError as exc:
             _fail(str(exc))
-        for name in report.applied:
-            log.info("applied migration %s", name)
 
     connect_database_before_serving(settings.database_url)
     register_pages()

@@ -63,9 +63,17 @@ async def add_vehicle(
         raise ValidationError(exc.errors) from None
     if not await RacerProfile.exists(id=profile_id):
         raise NotFoundError("That racer no longer exists")
+    taken = ValidationError(
+        {"model": f"{clean['brand']} {clean['model']} is already in this garage"}
+    )
+    # Ignoring capitals, as a racer reads it: "mugen MBX8R" is the same car as "Mugen MBX8R".
+    key = (clean["brand"].casefold(), clean["model"].casefold())
+    existing = await Vehicle.filter(profile_id=profile_id).values_list("brand", "model")
+    if any((b.casefold(), m.casefold()) == key for b, m in existing):
+        raise taken
     try:
         return await Vehicle.create(profile_id=profile_id, reference_setup=setup, **clean)
     except IntegrityError:
-        raise ValidationError(
-            {"model": f"{clean['brand']} {clean['model']} is already in this garage"}
-        ) from None
+        if not await RacerProfile.exists(id=profile_id):
+            raise NotFoundError("That racer no longer exists") from None
+        raise taken from None

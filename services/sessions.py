@@ -9,7 +9,15 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import ChangeStatus, RaceSession, SessionStatus, SetupChange
+from models import (
+    ChangeStatus,
+    Message,
+    RacerProfile,
+    RaceSession,
+    SessionStatus,
+    SetupChange,
+    Vehicle,
+)
 from models.vocabularies import words
 from services import garage
 from services.errors import NotFoundError, RuleError, ValidationError
@@ -48,7 +56,7 @@ def _clean_session(
     try:
         day = session_date if isinstance(session_date, date) else date.fromisoformat(session_date)
     except (TypeError, ValueError):
-        errors["session_date"] = "Enter a date like 2026-05-17"
+        errors["session_date"] = "Pick the date of the session"
         day = None
     context: dict[str, str] = {}
     for key, vocabulary in TRACK_CONTEXT_FIELDS.items():
@@ -94,8 +102,10 @@ async def start_session(
     """Start the racer's active session; its actual setup is a copy of the car's reference."""
     errors: dict[str, str] = {}
     vehicle = None
+    if not await RacerProfile.exists(id=profile_id):
+        raise NotFoundError("That racer no longer exists")
     if vehicle_id is None:
-        errors["vehicle"] = "Choose a car (add one in the Garage first)"
+        errors["vehicle"] = "Choose a car"
     else:
         try:
             vehicle = await garage.get_vehicle(profile_id, vehicle_id)
@@ -122,13 +132,23 @@ async def start_session(
                 status=SessionStatus.ACTIVE,
                 **clean,
             )
-    except IntegrityError:  # the partial unique index: another tab started one just now
+    except IntegrityError:
+        # The partial unique index (another tab started one just now), or the racer or car was
+        # deleted a moment ago: say which.
+        if not await RacerProfile.exists(id=profile_id):
+            raise NotFoundError("That racer no longer exists") from None
+        if not await Vehicle.exists(id=vehicle.id):
+            raise ValidationError({"vehicle": "That car is not in this racer's garage"}) from None
         raise RuleError("This racer already has an active session: end it first") from None
 
 
 async def get_session(profile_id: int, session_id: int) -> RaceSession:
-    """One of the racer's sessions; NotFoundError for another racer's or an unknown id."""
-    session = await RaceSession.get_or_none(id=session_id, profile_id=profile_id)
+    """One of the racer's sessions, with its car; NotFoundError for another racer's id."""
+    session = (
+        await RaceSession.filter(id=session_id, profile_id=profile_id)
+        .select_related("vehicle")
+        .first()
+    )
     if session is None:
         raise NotFoundError("That session does not belong to this racer")
     return session
@@ -161,3 +181,24 @@ async def end_session(profile_id: int, session_id: int) -> RaceSession:
     session.status = SessionStatus.COMPLETED
     await session.save(update_fields=["status", "updated_at"])
     return session
+
+
+async def working_state(profile_id: int, session_id: int) -> dict[str, Any]:
+    """What a tab works on for the racer's session: actual setup, track context, pending
+    changes and the advisor conversation."""
+    session = await get_session(profile_id, session_id)
+    pending = await SetupChange.filter(session_id=session.id, status=ChangeStatus.PENDING).values(
+        "id", "parameter", "old_value", "new_value", "source", "reasoning"
+    )
+    messages = (
+        await Message.filter(session_id=session.id)
+        .order_by("created_at", "id")
+        .values("role", "content")
+    )
+    return {
+        "active_session_id": session.id,
+        "actual_setup": dict(session.actual_setup),
+        "track_context": dict(session.track_context),
+        "pending_changes": [dict(p) for p in pending],
+        "messages": [dict(m) for m in messages],
+    }

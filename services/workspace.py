@@ -7,9 +7,10 @@ The UI stores the workspace in NiceGUI's tab storage under one key and never inv
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from models import RacerProfile
 from services import drafts, sessions
 from services.errors import NotFoundError
 
@@ -81,7 +82,7 @@ async def switch_to(old: Workspace, racer_id: int, *, keep_drafts: bool) -> Work
     Nothing of the old workspace is carried over: the new one starts empty and takes the new
     racer's saved drafts from the database.
     """
-    if old.racer_id is not None:
+    if old.racer_id is not None and await RacerProfile.exists(id=old.racer_id):
         for form in old.unsaved_forms():
             if keep_drafts:
                 await drafts.save_draft(old.racer_id, form, old.form_drafts[form])
@@ -101,8 +102,5 @@ async def resume_session(workspace: Workspace) -> Workspace:
     current = await sessions.active_session(workspace.racer_id)
     if current is None:
         raise NotFoundError("This racer has no active session to resume")
-    session = await sessions.get_session(workspace.racer_id, current.id)
-    workspace.active_session_id = session.id
-    workspace.actual_setup = dict(session.actual_setup)
-    workspace.track_context = dict(session.track_context)
-    return workspace
+    state = await sessions.working_state(workspace.racer_id, current.id)
+    return replace(workspace, **state)

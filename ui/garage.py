@@ -8,6 +8,7 @@ from nicegui import ui
 
 from services import drafts, garage
 from services.errors import NotFoundError, ValidationError
+from ui.dialogs import once_at_a_time
 from ui.forms import DraftForm
 
 if TYPE_CHECKING:
@@ -70,6 +71,6 @@ class GaragePanel:
                 self.shell.notify(f"Added {car.brand} {car.model}", type="positive")
                 await self.shell.render()
 
-            ui.button("Add car", icon="add", on_click=add).classes("tap w-full mt-2").mark(
-                "add-car-submit"
-            )
+            ui.button("Add car", icon="add", on_click=once_at_a_time(add)).classes(
+                "tap w-full mt-2"
+            ).mark("add-car-submit")

@@ -13,6 +13,7 @@ from services import profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
 from services.profile_service import ProfileSummary
+from ui.dialogs import ask
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
@@ -130,12 +131,16 @@ class RacerSelector:
         if profile.id == self.shell.workspace.racer_id:
             self.dialog.close()
             return
-        impact = await workspaces.switch_impact(self.shell.workspace)
-        if not impact.needs_warning:
-            self.dialog.close()
-            await self.shell.switch_to(profile.id, keep_drafts=False)
-            return
-        await self._warn_before_switch(profile, impact)
+        try:
+            impact = await workspaces.switch_impact(self.shell.workspace)
+            if not impact.needs_warning:
+                self.dialog.close()
+                await self.shell.switch_to(profile.id, keep_drafts=False)
+                return
+            await self._warn_before_switch(profile, impact)
+        except PitboxError as exc:  # e.g. that racer was deleted in another tab
+            self.shell.notify(str(exc), type="warning")
+            await self.refresh()
 
     async def _warn_before_switch(
         self, profile: ProfileSummary, impact: workspaces.SwitchImpact
@@ -173,9 +178,8 @@ class RacerSelector:
                 ui.button(
                     f"Switch to {profile.name}", on_click=lambda: warning.submit("switch")
                 ).classes("tap").mark("confirm-switch")
-        choice = await warning
+        choice = await ask(warning)
         keep_drafts = bool(keep and keep.value)
-        warning.delete()
         if choice == "switch":
             self.dialog.close()
             await self.shell.switch_to(profile.id, keep_drafts=keep_drafts)
@@ -222,6 +226,8 @@ class RacerSelector:
                 if removed
                 else "This racer has no cars or sessions yet."
             ).mark("delete-summary")
+            if profile.active_session_name:
+                ui.label(f"Their session “{profile.active_session_name}” is in progress.")
             ui.label("This cannot be undone.").classes("text-red-700 font-semibold")
             new_default = None
             if profile.is_default:
@@ -240,9 +246,8 @@ class RacerSelector:
                 ui.button(
                     "Delete", color="negative", on_click=lambda: confirm.submit("delete")
                 ).classes("tap").mark("confirm-delete")
-        choice = await confirm
+        choice = await ask(confirm)
         chosen_default = new_default.value if new_default else None
-        confirm.delete()
         if choice != "delete":
             return
         try:
@@ -307,8 +312,7 @@ class RacerForm:
                 return
             self.inputs["instagram"].value = full.instagram or ""
             self.inputs["facebook"].value = full.facebook or ""
-        saved = await self.dialog
-        self.dialog.delete()
+        saved = await ask(self.dialog)
         if saved:
             await self.selector.refresh()
             await self.selector.shell.refresh_racer()

@@ -6,9 +6,10 @@ from nicegui import ui
 
 from services import profile_service, sessions
 from services import workspace as workspaces
-from services.errors import NotFoundError
+from services.errors import NotFoundError, PitboxError
 from services.workspace import Workspace
 from ui import state
+from ui.dialogs import once_at_a_time
 from ui.event import EventPanel
 from ui.garage import GaragePanel
 from ui.selector import RacerSelector
@@ -160,7 +161,9 @@ class AppShell:
                     ui.label(f"{current.name} · {current.vehicle_name}").classes(
                         "text-slate-700 truncate"
                     )
-                ui.button("Resume", on_click=self.resume).classes("tap").mark("resume-session")
+                ui.button("Resume", on_click=once_at_a_time(self.resume)).classes("tap").mark(
+                    "resume-session"
+                )
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -168,6 +171,7 @@ class AppShell:
         # At the top and brief: the bottom of a phone screen is the tab bar, under the thumb.
         kwargs.setdefault("position", "top")
         kwargs.setdefault("timeout", 2500)
+        kwargs.setdefault("classes", "below-header")
         with self.root:
             ui.notify(message, **kwargs)
 
@@ -176,7 +180,12 @@ class AppShell:
             state.store_workspace(self.workspace)
 
     async def resume(self) -> None:
-        self.workspace = await workspaces.resume_session(self.workspace)
+        try:
+            self.workspace = await workspaces.resume_session(self.workspace)
+        except PitboxError as exc:  # ended in another tab meanwhile
+            self.notify(str(exc), type="warning")
+            await self.render()
+            return
         self.save()
         self.tabs.value = "event"
         await self.render()
@@ -194,8 +203,7 @@ class AppShell:
 
     async def refresh_racer(self) -> None:
         """The current racer's name or default flag may have changed: redraw what shows it."""
-        await self._resolve_racer()
-        self._render_chip()
+        await self.render()
 
 
 def avatar(initials: str, is_default: bool, *, small: bool = False) -> None:

@@ -11,9 +11,10 @@ body { background: #F1F5F9; color: #0F172A; }
 .pit-card { border-radius: 14px; }
 .avatar { width: 48px; height: 48px; border-radius: 9999px; display: flex; align-items: center;
           justify-content: center; font-weight: 700; font-size: 1.05rem; color: white;
-          background: #1E293B; flex-shrink: 0; }
+          background: #475569; flex-shrink: 0; }
 .avatar.default { background: #C2410C; }
-.q-tab__label { font-size: 0.72rem; }
+.q-tab__label { font-size: 0.8rem; font-weight: 600; }
+.below-header { margin-top: 64px; }
 .q-field__messages { font-size: 0.8rem; }
 """
 

@@ -6,7 +6,7 @@ from datetime import date
 from nicegui import app
 from nicegui.testing import User
 
-from models import ChangeSource, RacerProfile, SetupChange
+from models import ChangeSource, Message, MessageRole, RacerProfile, SetupChange
 from services import database, garage, profile_service, sessions
 
 
@@ -30,12 +30,14 @@ async def racer_with_session(name: str, session_name: str = "Sunday club race", 
     racer = await profile_service.create_profile(name)
     car = await garage.add_vehicle(racer.id, "Tekno", "NB48 2.2")
     session = await sessions.start_session(
-        racer.id, car.id, session_name, "Club Race", date(2026, 5, 17)
-    )
+        racer.id, car.id, session_name, "Club Race", date(2026, 5, 17),
+        track_context={"surface": "Loam", "traction": "High"},
+    )  # fmt: skip
     for parameter in ("front_shock_oil", "rear_toe")[:pending]:
         await SetupChange.create(
             session=session, parameter=parameter, source=ChangeSource.ADVISOR, new_value=1
         )
+    await Message.create(session=session, role=MessageRole.RACER, content="Loose on entry")
     return racer, session
 
 
@@ -93,11 +95,17 @@ async def test_switch_clears_session_state(user: User):
     await user.should_see(marker="active-session")
     before = tab_workspace(user)
     assert before["active_session_id"] == session.id and before["actual_setup"]
+    assert before["track_context"] == {"surface": "Loam", "traction": "High"}
+    assert [c["parameter"] for c in before["pending_changes"]] == ["front_shock_oil", "rear_toe"]
+    assert before["messages"] == [{"role": "racer", "content": "Loose on entry"}]
+    user.find(marker="garage.add_car.brand").type("Mugen")
 
     await open_selector(user)
     user.find(marker=f"switch-to-{lena.id}").click()
     await user.should_see(marker="switch-warning")
     await user.should_see("• Session “Sunday club race” (2 pending changes)")
+    await user.should_see("• Unsaved input in “Add a car”")
+    user.find(marker="keep-drafts").click()  # untick: drop the typed brand
     user.find(marker="confirm-switch").click()
     await user.should_see("Now working as Lena")
 
@@ -277,7 +285,8 @@ async def test_deleting_the_default_needs_a_new_default(user: User):
     await open_selector(user)
     user.find(marker=f"delete-{dad.id}").click()
     await user.should_see(marker="new-default")
-    await user.should_see("This also deletes 1 car, 1 session, 1 setup change.")
+    await user.should_see("This also deletes 1 car, 1 session, 1 setup change, 1 message.")
+    await user.should_see("Their session “Sunday club race” is in progress.")
     user.find(marker="confirm-delete").click()
     await user.should_see("Deleted Dad")
     assert (await profile_service.get_default_profile()).id == lena.id
@@ -326,3 +335,27 @@ async def test_adding_a_car_for_a_racer_deleted_elsewhere_falls_back(user: User)
     await user.should_see("The racer this tab was using has been deleted")
     assert await current_racer(user) == "Dad"
     assert await garage.list_vehicles(lena.id) == []
+
+
+async def test_ending_a_session_asks_first(user: User):
+    racer, _ = await racer_with_session("Dad", pending=0)
+    await open_app(user)
+    user.find(marker="resume-session").click()
+    await user.should_see(marker="end-session")
+    user.find(marker="end-session").click()
+    await user.should_see(marker="confirm-end-session")
+    user.find(marker="confirm-end-session").click()
+    await user.should_see("Session ended and saved")
+    assert await sessions.active_session(racer.id) is None
+    assert tab_workspace(user)["active_session_id"] is None
+    await user.should_see(marker="start-session-form")
+
+
+async def test_resume_after_the_session_ended_in_another_tab(user: User):
+    racer, session = await racer_with_session("Dad", pending=0)
+    await open_app(user)
+    await user.should_see(marker="resume-banner")
+    await sessions.end_session(racer.id, session.id)  # from another tab
+    user.find(marker="resume-session").click()
+    await user.should_see("This racer has no active session to resume")
+    await user.should_not_see(marker="resume-banner")

@@ -1,0 +1,26 @@
+"""The real server outside a browser: health check and requests that never open a socket."""
+
+import json
+import time
+import urllib.request
+
+from tests.browser.conftest import PitboxServer
+
+
+def test_health_check_and_plain_page_requests_log_no_errors(tmp_path, monkeypatch):
+    # A page request that never connects a websocket (a link preview, a script) is dropped
+    # once the reconnect timeout passes; shorten it so the test sees that happen quietly.
+    monkeypatch.setenv("PITBOX_RECONNECT_TIMEOUT", "1")
+    server = PitboxServer(tmp_path)
+    server.start()
+    try:
+        with urllib.request.urlopen(server.url + "healthz", timeout=5) as response:
+            assert json.load(response) == {"status": "ok"}
+        for _ in range(3):
+            with urllib.request.urlopen(server.url, timeout=5) as response:
+                assert response.status == 200
+        time.sleep(3)
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "Traceback" not in log and "ERROR" not in log, log
