@@ -72,7 +72,7 @@ class AppShell:
                 ui.tabs(value="garage")
                 .classes("w-full")
                 .props(
-                    "dense active-color=primary indicator-color=primary mobile-arrows"
+                    "dense no-caps active-color=primary indicator-color=primary mobile-arrows"
                 ) as self.tabs
             ):
                 for key, label, icon in TABS:

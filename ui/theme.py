@@ -13,7 +13,7 @@ body { background: #F1F5F9; color: #0F172A; }
           justify-content: center; font-weight: 700; font-size: 1.05rem; color: white;
           background: #475569; flex-shrink: 0; }
 .avatar.default { background: #C2410C; }
-.q-tab__label { font-size: 0.8rem; font-weight: 600; }
+.q-tab__label { font-size: 0.82rem; font-weight: 600; }
 .below-header { margin-top: 64px; }
 .q-field__messages { font-size: 0.8rem; }
 """
