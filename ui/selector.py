@@ -97,7 +97,7 @@ class RacerSelector:
                                 f"in-session-{profile.id}"
                             )
             ui.separator()
-            with ui.row().classes("w-full items-center justify-between px-1 py-1"):
+            with ui.row().classes("w-full items-center gap-1 px-1 py-1 no-wrap"):
                 star = (
                     ui.button(
                         icon="star" if profile.is_default else "star_outline",
@@ -109,7 +109,8 @@ class RacerSelector:
                 )
                 star.tooltip("Default racer" if profile.is_default else "Make default")
                 if profile.is_default:
-                    ui.label("Default").classes("text-sm text-slate-700 mr-auto")
+                    ui.label("Default").classes("text-sm text-slate-700")
+                ui.space()
                 ui.button(icon="edit", on_click=lambda p=profile: self.edit(p)).props(
                     "flat round color=grey-9"
                 ).classes("tap").mark(f"edit-{profile.id}").tooltip("Edit")
