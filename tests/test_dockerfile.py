@@ -13,12 +13,10 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from tests.conftest import unavailable
-from tests.test_native import child_env, free_port, stop_group
+from tests.servers import Server, child_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -127,22 +125,6 @@ def _move_volumes(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return moved
 
 
-def _wait_for_200(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"the entry command exited:\n{log.read_text()[-3000:]}"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(
-        f"no 200 from {url} after {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}"
-    )
-
-
 def _python(argv: list[str]) -> list[str]:
     """The image's `python` is this venv's interpreter outside Docker."""
     return [sys.executable, *argv[1:]] if argv[0] == "python" else argv
@@ -154,28 +136,17 @@ def test_entry_command_serves_and_healthcheck_passes(tmp_path):
     env.update(PITBOX_PORT=str(port), PITBOX_HOST="127.0.0.1")
     data_dir = Path(env["PITBOX_DATA_DIR"])
     data_dir.mkdir(parents=True)
-    log_path = tmp_path / "server.log"
     check = _python(healthcheck())
-    leftovers: list[str] = []
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            _python(command(only("CMD"))),
-            cwd=ROOT,  # the image's WORKDIR holds the build context
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        try:
-            _wait_for_200(f"http://127.0.0.1:{port}/", server, log_path)
-            healthy = subprocess.run(check, env=env, capture_output=True, text=True, timeout=30)
-            assert healthy.returncode == 0, healthy.stderr
-            # Embedded SQLite in the data volume, migrated at startup.
-            assert (data_dir / "pitbox.sqlite3").stat().st_size > 0
-        finally:
-            leftovers = stop_group(server)
-    assert not leftovers, f"processes survived the stop: {leftovers}"
+    # The image's WORKDIR holds the build context: the repository root here.
+    server = Server(_python(command(only("CMD"))), env, port, tmp_path / "server.log")
+    try:
+        server.start(timeout=START_TIMEOUT)
+        healthy = subprocess.run(check, env=env, capture_output=True, text=True, timeout=30)
+        assert healthy.returncode == 0, healthy.stderr
+        # Embedded SQLite in the data volume, migrated at startup.
+        assert (data_dir / "pitbox.sqlite3").stat().st_size > 0
+    finally:
+        server.stop()
     # And the check really checks: with the server gone it fails.
     down = subprocess.run(check, env=env, capture_output=True, text=True, timeout=30)
     assert down.returncode != 0

@@ -17,7 +17,6 @@ import re
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import unavailable
+from tests.servers import child_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "screenshots" / "native-window.png"
@@ -59,25 +59,6 @@ print(json.dumps({"colours": len(counts), "other_pixels": w * h - counts.most_co
                   "digest": hashlib.sha1(pixels).hexdigest(),
                   "size": [screen.width(), screen.height()]}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    """This process's environment without anything that would change how Pitbox or NiceGUI
-    starts (pytest's markers make NiceGUI's ui.run switch native mode off)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "NICEGUI_", "PITBOX_", "QT_", "PYWEBVIEW"))
-        and key not in {"DATABASE_URL", "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}
-    }
-    env.update(extra)
-    return env
 
 
 def _group_processes(group: int) -> list[tuple[int, int, str, str]]:

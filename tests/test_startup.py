@@ -7,16 +7,11 @@ PITBOX_MIGRATE_ON_START is set. Startup errors are one line on stderr, never a t
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import closing
 from pathlib import Path
 
@@ -28,6 +23,7 @@ from tortoise.context import TortoiseContext
 
 import settings as settings_module
 from services import database
+from tests.servers import PitboxServer, child_env
 
 REPO = Path(__file__).resolve().parents[1]
 MIGRATION_FILES = sorted(
@@ -227,20 +223,12 @@ def test_default_database_is_sqlite_in_the_data_dir_which_is_created(tmp_path):
 
 
 def main_env(tmp_path: Path, **env: str) -> dict[str, str]:
-    """The current environment without Pitbox settings, data and NiceGUI storage in tmp_path."""
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        # PYTEST_CURRENT_TEST would make NiceGUI's ui.run act as under a screen test.
-        if key != "DATABASE_URL" and not key.startswith(("PITBOX_", "NICEGUI_", "PYTEST_"))
-    }
-    clean.update(
+    """A clean environment with data and NiceGUI storage in tmp_path."""
+    return child_env(
         PITBOX_DATA_DIR=str(tmp_path / "data"),
         NICEGUI_STORAGE_PATH=str(tmp_path / ".nicegui"),
-        PYTHONUNBUFFERED="1",
         **env,
     )
-    return clean
 
 
 def run_main(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -292,51 +280,16 @@ async def test_main_refuses_postgres_with_pending_migrations(empty_database_url,
     assert await table_names(empty_database_url) == set()
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http_ok(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"server exited with {process.returncode}"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"{url} did not answer 200 within {timeout} s")
-
-
 def test_main_serves_the_app_on_a_new_embedded_database(tmp_path):
-    port = free_port()
-    env = main_env(tmp_path, PITBOX_PORT=str(port), PITBOX_HOST="127.0.0.1")
+    server = PitboxServer(tmp_path / "data")
+    (tmp_path / "data").mkdir()
     database_file = tmp_path / "data" / settings_module.SQLITE_FILE_NAME
-    log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            try:
-                wait_for_http_ok(f"http://127.0.0.1:{port}/", process, timeout=30)
-            except BaseException:
-                print(log.read_text())  # shown by pytest when the test fails
-                raise
-            # Created and migrated before serving.
-            assert database_file.exists()
-            versions = sqlite_rows(database_file, 'SELECT "version" FROM "aerich" ORDER BY "id"')
-            assert [version for (version,) in versions] == MIGRATION_FILES
-            assert "is_default" in sqlite_columns(database_file, "racer_profiles")
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-    assert process.poll() is not None
+    try:
+        server.start(timeout=30)
+        # Created and migrated before serving.
+        assert database_file.exists()
+        versions = sqlite_rows(database_file, 'SELECT "version" FROM "aerich" ORDER BY "id"')
+        assert [version for (version,) in versions] == MIGRATION_FILES
+        assert "is_default" in sqlite_columns(database_file, "racer_profiles")
+    finally:
+        server.stop()

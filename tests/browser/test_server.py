@@ -4,14 +4,13 @@ import json
 import time
 import urllib.request
 
-from tests.browser.conftest import PitboxServer
+from tests.servers import PitboxServer
 
 
-def test_health_check_and_plain_page_requests_log_no_errors(tmp_path, monkeypatch):
+def test_health_check_and_plain_page_requests_log_no_errors(tmp_path):
     # A page request that never connects a websocket (a link preview, a script) is dropped
     # once the reconnect timeout passes; shorten it so the test sees that happen quietly.
-    monkeypatch.setenv("PITBOX_RECONNECT_TIMEOUT", "1")
-    server = PitboxServer(tmp_path)
+    server = PitboxServer(tmp_path, PITBOX_RECONNECT_TIMEOUT="1")
     server.start()
     try:
         with urllib.request.urlopen(server.url + "healthz", timeout=5) as response:
