@@ -101,7 +101,7 @@ class PitboxServer(Server):
                 PITBOX_HOST="127.0.0.1",
                 NICEGUI_STORAGE_PATH=str(data_dir / ".nicegui"),
                 **env,
-            ),  # fmt: skip
+            ),
             port,
             data_dir / "server.log",
         )
