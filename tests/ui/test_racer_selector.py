@@ -21,6 +21,16 @@ async def open_selector(user: User) -> None:
     await user.should_see(marker="new-racer", retries=50)
 
 
+async def switch_racer(user: User, racer, *, confirm: bool = False) -> None:
+    """Open the selector, tap the racer's card (confirming the warning) and wait for the switch."""
+    await open_selector(user)
+    user.find(marker=f"switch-to-{racer.id}").click()
+    if confirm:
+        await user.should_see(marker="confirm-switch")
+        user.find(marker="confirm-switch").click()
+    await user.should_see(f"Now working as {racer.name}")
+
+
 async def current_racer(user: User) -> str:
     await user.should_see(marker="current-racer-name")
     return user.find(marker="current-racer-name").elements.pop().text
@@ -79,9 +89,7 @@ async def test_switch_without_anything_to_lose_needs_no_warning(user: User):
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
     assert await current_racer(user) == "Dad"
-    await open_selector(user)
-    user.find(marker=f"switch-to-{lena.id}").click()
-    await user.should_see("Now working as Lena")
+    await switch_racer(user, lena)
     assert await current_racer(user) == "Lena"
     await user.should_not_see(marker="switch-warning")
     assert tab_workspace(user)["racer_id"] == lena.id != dad.id
@@ -149,9 +157,7 @@ async def test_unsaved_input_warns_and_can_be_kept_as_draft(user: User):
     assert tab_workspace(user)["form_drafts"] == {}
 
     # Back to Dad: the typed brand is there again.
-    await open_selector(user)
-    user.find(marker=f"switch-to-{dad.id}").click()
-    await user.should_see("Now working as Dad")
+    await switch_racer(user, dad)
     field = user.find(marker="garage.add_car.brand").elements.pop()
     assert field.value == "Mugen"
 
@@ -162,14 +168,8 @@ async def test_switching_back_offers_to_resume_the_session(user: User):
     await open_app(user)
     user.find(marker="resume-session").click()
     await user.should_see(marker="active-session")
-    await open_selector(user)
-    user.find(marker=f"switch-to-{lena.id}").click()
-    await user.should_see(marker="confirm-switch")
-    user.find(marker="confirm-switch").click()
-    await user.should_see("Now working as Lena")
-    await open_selector(user)
-    user.find(marker=f"switch-to-{dad.id}").click()
-    await user.should_see("Now working as Dad")
+    await switch_racer(user, lena, confirm=True)
+    await switch_racer(user, dad)
     await user.should_see(marker="resume-banner")
     user.find(marker="resume-session").click()
     await user.should_see(marker="active-session-name")
@@ -211,9 +211,7 @@ async def test_two_users_on_different_racers_never_share_state(user: User, creat
 
     other: User = create_user()
     await open_app(other)
-    await open_selector(other)
-    other.find(marker=f"switch-to-{lena.id}").click()
-    await other.should_see("Now working as Lena")
+    await switch_racer(other, lena)
     other.find(marker="garage.add_car.brand").type("Xray")
 
     assert tab_workspace(user)["racer_id"] == dad.id
@@ -230,9 +228,7 @@ async def test_racer_deleted_in_another_tab_falls_back_to_default(user: User, cr
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
-    user.find(marker=f"switch-to-{lena.id}").click()
-    await user.should_see("Now working as Lena")
+    await switch_racer(user, lena)
 
     other: User = create_user()
     await open_app(other)
@@ -324,9 +320,7 @@ async def test_adding_a_car_for_a_racer_deleted_elsewhere_falls_back(user: User)
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
-    user.find(marker=f"switch-to-{lena.id}").click()
-    await user.should_see("Now working as Lena")
+    await switch_racer(user, lena)
     await profile_service.delete_profile(lena.id)  # from another tab
 
     user.find(marker="garage.add_car.brand").type("Tekno")
