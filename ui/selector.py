@@ -199,7 +199,7 @@ class RacerSelector:
             self.shell.notify(f"{profile.name} is now the default racer: new tabs open on them",
                       type="positive")  # fmt: skip
         await self.refresh()
-        await self.shell.refresh_racer()
+        await self.shell.render()
 
     # --- create and edit --------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ class RacerSelector:
             self.dialog.close()
             await self.shell.switch_to(default.id, keep_drafts=False)
         else:
-            await self.shell.refresh_racer()
+            await self.shell.render()
 
 
 def form_title(form: str) -> str:
@@ -316,7 +316,7 @@ class RacerForm:
         saved = await ask(self.dialog)
         if saved:
             await self.selector.refresh()
-            await self.selector.shell.refresh_racer()
+            await self.selector.shell.render()
 
     async def save(self) -> None:
         values = {key: field.value for key, field in self.inputs.items()}

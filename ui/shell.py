@@ -201,10 +201,6 @@ class AppShell:
         assert self.racer is not None
         self.notify(f"Now working as {self.racer.name}", type="positive")
 
-    async def refresh_racer(self) -> None:
-        """The current racer's name or default flag may have changed: redraw what shows it."""
-        await self.render()
-
 
 def avatar(initials: str, is_default: bool, *, small: bool = False) -> None:
     size = "width:36px;height:36px;font-size:0.9rem" if small else ""
