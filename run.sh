@@ -3,5 +3,10 @@
 # Arguments are passed to main.py, e.g. ./run.sh --native
 set -euo pipefail
 cd "$(dirname "$0")"
-PITBOX_EXTRAS="${PITBOX_EXTRAS:-}" source scripts/ensure-venv.sh
+extras="${PITBOX_EXTRAS:-}"
+# A desktop window needs pywebview with Qt, installed only for --native.
+for arg in "$@"; do
+    if [ "$arg" = "--native" ]; then extras="${extras:+$extras,}native"; fi
+done
+PITBOX_EXTRAS="$extras" source scripts/ensure-venv.sh
 exec .venv/bin/python main.py "$@"
