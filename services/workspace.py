@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from models import RacerProfile
 from services import drafts, sessions
 from services.errors import NotFoundError
 
@@ -82,7 +81,7 @@ async def switch_to(old: Workspace, racer_id: int, *, keep_drafts: bool) -> Work
     Nothing of the old workspace is carried over: the new one starts empty and takes the new
     racer's saved drafts from the database.
     """
-    if old.racer_id is not None and await RacerProfile.exists(id=old.racer_id):
+    if old.racer_id is not None:
         for form in old.unsaved_forms():
             if keep_drafts:
                 await drafts.save_draft(old.racer_id, form, old.form_drafts[form])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from models.vocabularies import words
-from services import drafts, garage, sessions
+from services import garage, sessions
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, ValidationError
 from services.workspace import Workspace
@@ -191,8 +191,7 @@ class EventPanel:
                 except PitboxError as exc:
                     self.shell.notify(str(exc), type="negative")
                     return
-                form.submitted()
-                await drafts.discard_draft(self.shell.racer.id, FORM)
+                await form.submitted()
                 self.shell.workspace = await workspaces.resume_session(self.shell.workspace)
                 self.shell.save()
                 self.shell.notify(f"Session “{session.name}” started", type="positive")

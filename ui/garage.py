@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
-from services import drafts, garage
+from services import garage
 from services.errors import NotFoundError, ValidationError
 from ui.dialogs import once_at_a_time
 from ui.forms import DraftForm
@@ -66,8 +66,7 @@ class GaragePanel:
                     # The racer was deleted in another tab: fall back to the default racer.
                     await self.shell.render()
                     return
-                form.submitted()
-                await drafts.discard_draft(self.shell.racer.id, FORM)
+                await form.submitted()
                 self.shell.notify(f"Added {car.brand} {car.model}", type="positive")
                 await self.shell.render()
 

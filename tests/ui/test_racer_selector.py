@@ -7,7 +7,7 @@ from nicegui import app
 from nicegui.testing import User
 
 from models import ChangeSource, Message, MessageRole, RacerProfile, SetupChange
-from services import database, garage, profile_service, sessions
+from services import database, drafts, garage, profile_service, sessions
 
 
 async def open_app(user: User) -> None:
@@ -353,3 +353,21 @@ async def test_resume_after_the_session_ended_in_another_tab(user: User):
     user.find(marker="resume-session").click()
     await user.should_see("This racer has no active session to resume")
     await user.should_not_see(marker="resume-banner")
+
+
+async def test_typed_input_is_kept_for_the_racer_when_leaving_a_field(user: User, create_user):
+    dad = await profile_service.create_profile("Dad")
+    await open_app(user)
+    brand = user.find(marker="garage.add_car.brand")
+    brand.type("Mugen").trigger("blur")
+    for _ in range(50):
+        if await drafts.load_drafts(dad.id):
+            break
+        await asyncio.sleep(0.02)
+    assert (await drafts.load_drafts(dad.id))["garage.add_car"]["brand"] == "Mugen"
+
+    # Another tab (or the same phone after a server restart) finds it in the form.
+    other: User = create_user()
+    await open_app(other)
+    field = other.find(marker="garage.add_car.brand").elements.pop()
+    assert field.value == "Mugen"
