@@ -51,3 +51,13 @@ async def test_switch_keeps_or_drops_typed_input_and_never_carries_state(db):
 
     await workspaces.switch_to(back, lena.id, keep_drafts=False)
     assert await drafts.load_drafts(dad.id) == {}  # dropped on request
+
+
+async def test_switching_away_from_a_deleted_racer_keeps_nothing_and_does_not_fail(db):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    old = Workspace(racer_id=lena.id, form_drafts={"garage.add_car": {"brand": "Xray"}})
+    await profile_service.delete_profile(lena.id)  # in another tab
+    new = await workspaces.switch_to(old, dad.id, keep_drafts=True)
+    assert new.racer_id == dad.id
+    assert await drafts.load_drafts(lena.id) == {}
