@@ -124,10 +124,22 @@ def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
     return secret
 
 
+def data_dir_from(env: Mapping[str, str]) -> Path:
+    return Path(env.get("PITBOX_DATA_DIR", "").strip() or DEFAULT_DATA_DIR).resolve()
+
+
+def database_url_from(env: Mapping[str, str]) -> str:
+    """``DATABASE_URL`` checked, or the embedded SQLite file in the data folder."""
+    raw_url = env.get("DATABASE_URL", "").strip()
+    if raw_url:
+        return normalise_database_url(raw_url)
+    return f"sqlite://{data_dir_from(env) / SQLITE_FILE_NAME}"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from the environment (``os.environ`` unless given)."""
     env = os.environ if env is None else env
-    data_dir = Path(env.get("PITBOX_DATA_DIR", "").strip() or DEFAULT_DATA_DIR).resolve()
+    data_dir = data_dir_from(env)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -135,11 +147,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"PITBOX_DATA_DIR={str(data_dir)!r} cannot be created: {exc.strerror}"
         ) from None
 
-    raw_url = env.get("DATABASE_URL", "").strip()
-    url = normalise_database_url(raw_url) if raw_url else f"sqlite://{data_dir / SQLITE_FILE_NAME}"
+    url = database_url_from(env)
     if (path := sqlite_path(url)) is not None and not path.parent.exists():
         raise SettingsError(
-            f"DATABASE_URL={raw_url!r}: the folder {str(path.parent)!r} does not exist"
+            f"DATABASE_URL={env.get('DATABASE_URL')!r}: the folder {str(path.parent)!r} "
+            "does not exist"
         )
 
     return Settings(

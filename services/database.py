@@ -44,13 +44,7 @@ def tortoise_config(database_url: str) -> dict:
 
 
 def _cli_config() -> dict:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        url = settings_module.normalise_database_url(url)
-    else:
-        data_dir = os.environ.get("PITBOX_DATA_DIR", "").strip() or settings_module.DEFAULT_DATA_DIR
-        url = f"sqlite://{Path(data_dir).resolve() / settings_module.SQLITE_FILE_NAME}"
-    return tortoise_config(url)
+    return tortoise_config(settings_module.database_url_from(os.environ))
 
 
 def __getattr__(name: str) -> dict:
