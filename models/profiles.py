@@ -15,6 +15,8 @@ class RacerProfile(Model):
     sponsors = fields.JSONField(default=list)
     # At most one row is default: a partial unique index enforces it.
     is_default = fields.BooleanField(default=False)
+    # An optional profile lock: an argon2 hash of the racer's PIN, never the PIN itself.
+    pin_hash = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -29,7 +29,11 @@ class MessageRole(StrEnum):
 
 
 class RaceSession(Model):
-    """A day at the track with one car. A profile has at most one active session."""
+    """A day at the track with one car.
+
+    A profile has at most one active session and at most one draft (a session being prepared
+    on the Event tab); partial unique indexes hold both.
+    """
 
     id = fields.IntField(primary_key=True)
     profile = fields.ForeignKeyField(
@@ -41,6 +45,8 @@ class RaceSession(Model):
     name = fields.CharField(max_length=100)
     session_type = fields.CharField(max_length=30)
     session_date = fields.DateField()
+    # Racers return to the same tracks: the name is offered again with its last context.
+    track_name = fields.CharField(max_length=100, null=True)
     track_context = fields.JSONField(default=dict)
     racing_classes = fields.JSONField(default=list)
     # The digital twin: starts as a copy of the vehicle's reference setup.
@@ -48,6 +54,12 @@ class RaceSession(Model):
     status = fields.CharEnumField(SessionStatus, max_length=20, default=SessionStatus.DRAFT)
     practice_rounds = fields.SmallIntField(default=0)
     qualifying_rounds = fields.SmallIntField(default=0)
+    # Closing words: how the day went and how the car felt (1-5).
+    summary = fields.TextField(null=True)
+    rating = fields.SmallIntField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    # Bumped on every write of the twin or the context: a second tab's stale write is refused.
+    version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -68,8 +80,21 @@ class SetupChange(Model):
     source = fields.CharEnumField(ChangeSource, max_length=20)
     reasoning = fields.TextField(default="")
     status = fields.CharEnumField(ChangeStatus, max_length=20, default=ChangeStatus.PENDING)
+    # The advisor rule that proposed it, and the advisor message it came with.
+    rule_id = fields.CharField(max_length=60, null=True)
+    message = fields.ForeignKeyField(
+        "models.Message", related_name="changes", null=True, on_delete=fields.SET_NULL
+    )
+    # An undo is a change of its own that points at the change it takes back.
+    reverts = fields.ForeignKeyField(
+        "models.SetupChange", related_name="reverted_by", null=True, on_delete=fields.SET_NULL
+    )
+    # "Did it work?": laps of the session's runs before and after the change was accepted.
     best_lap_before = fields.FloatField(null=True)
     best_lap_after = fields.FloatField(null=True)
+    average_lap_before = fields.FloatField(null=True)
+    average_lap_after = fields.FloatField(null=True)
+    verdict = fields.CharField(max_length=20, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     decided_at = fields.DatetimeField(null=True)
 
@@ -86,6 +111,8 @@ class Message(Model):
     )
     role = fields.CharEnumField(MessageRole, max_length=20)
     content = fields.TextField()
+    # Structured part of the message: a debrief's symptoms and rating, an answer's proposals.
+    data = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -102,10 +129,13 @@ class RunResult(Model):
     heat_name = fields.CharField(max_length=60)
     racing_class = fields.CharField(max_length=60, null=True)
     lap_times = fields.JSONField(default=list)
+    # Kept with the laps for lists and sorting (the results service writes them with the laps);
+    # the other statistics are computed from the laps when shown.
     best_lap = fields.FloatField(null=True)
     average_lap = fields.FloatField(null=True)
     consistency = fields.FloatField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "run_results"

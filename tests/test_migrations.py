@@ -287,12 +287,20 @@ async def url_at_1(empty_database_url, tmp_path) -> str:
     return empty_database_url
 
 
+@pytest.fixture
+async def url_at_2(empty_database_url, tmp_path) -> str:
+    """A database at migrations 0 to 2, before migration 3."""
+    await migrate_up_to(empty_database_url, 2, tmp_path)
+    return empty_database_url
+
+
 # --- tests ---------------------------------------------------------------------------------
 
 
-def test_the_migration_history_is_the_three_expected_migrations():
-    # The tests below rely on migration 0 being the old schema, 1 the default flag, 2 the drafts.
-    assert [name.split("_", 1)[0] for name in MIGRATION_FILES] == ["0", "1", "2"]
+def test_the_migration_history_is_the_expected_migrations():
+    # The tests below rely on migration 0 being the old schema, 1 the default flag, 2 the drafts,
+    # 3 the racing workspace.
+    assert [name.split("_", 1)[0] for name in MIGRATION_FILES] == ["0", "1", "2", "3"]
 
 
 async def test_upgrade_from_empty_applies_all_and_leaves_nothing_pending(empty_database_url):
@@ -563,7 +571,7 @@ async def test_schema_check_detects_a_model_field_the_migrations_lack(
         monkeypatch.setattr(Migrate, "_last_version_content", recorded)
         generated = await command.migrate(name="check", no_input=True)
 
-    assert generated and generated.startswith("3_")
+    assert generated and generated.startswith(f"{len(MIGRATION_FILES)}_")
     assert "is_default" in (location / database.APP / generated).read_text()
     assert _listing(MIGRATIONS_DIR) == repo_files  # nothing written into the repository
 
@@ -571,3 +579,109 @@ async def test_schema_check_detects_a_model_field_the_migrations_lack(
 async def test_service_calls_can_follow_each_other_in_one_task(empty_database_url):
     await database.apply_migrations(empty_database_url)
     assert await database.pending_migrations(empty_database_url) == []
+
+
+# --- migration 3: the racing workspace ----------------------------------------------------------
+
+TABLES_AT_2 = (*TABLES_AT_0, "form_drafts")
+
+
+async def populate_at_2(db: Raw) -> dict[str, int]:
+    """Two racers with rows in every table of migration 2, sessions in every status."""
+    alice = await add_profile(db, "Alice", at(0), is_default=True)
+    bob = await add_profile(db, "Bob", at(1), is_default=False)
+    ids = {"alice": alice, "bob": bob}
+    for profile, status, day in (
+        (alice, "completed", 1), (alice, "active", 2), (alice, "draft", 3),
+        (bob, "archived", 1), (bob, "draft", 2),
+    ):  # fmt: skip
+        ids[f"{profile}-{status}"] = (await add_garage(db, profile, at(day), status=status))[1]
+    for profile in (alice, bob):
+        await db.insert("form_drafts", form="garage.add_car", data={"brand": "Mugen"},
+                        updated_at=at(4), profile_id=profile)  # fmt: skip
+    return ids
+
+
+async def test_upgrade_from_2_keeps_every_row_and_fills_the_new_columns(url_at_2):
+    async with raw(url_at_2) as db:
+        ids = await populate_at_2(db)
+        columns = {table: await db.columns(table) for table in TABLES_AT_2}
+        before = {table: await db.rows(table) for table in TABLES_AT_2}
+    assert all(before.values())  # every table holds rows
+
+    assert await isolated(database.apply_migrations, url_at_2) == MIGRATION_FILES[3:]
+
+    async with raw(url_at_2) as db:
+        assert {t: await db.rows(t, columns[t]) for t in TABLES_AT_2} == before
+        sessions = {row["id"]: row for row in await db.rows("sessions")}
+        assert {row["version"] for row in sessions.values()} == {1}
+        ended = {sid for sid, row in sessions.items() if row["ended_at"] is not None}
+        assert ended == {ids[f"{ids['alice']}-completed"], ids[f"{ids['bob']}-archived"]}
+        for row in await db.rows("run_results"):
+            assert row["updated_at"] == row["created_at"]
+        changes = await db.rows("setup_changes")
+        assert all(c["message_id"] is None and c["reverts_id"] is None for c in changes)
+        assert {row["version"] for row in await db.rows("vehicles")} == {1}
+        assert [row["pin_hash"] for row in await db.rows("racer_profiles")] == [None, None]
+
+
+async def test_migration_3_keeps_only_the_newest_draft_session_per_racer(url_at_2):
+    async with raw(url_at_2) as db:
+        alice = await add_profile(db, "Alice", at(0), is_default=True)
+        bob = await add_profile(db, "Bob", at(0), is_default=False)
+        _, old_draft = await add_garage(db, alice, at(1), status="draft")
+        _, new_draft = await add_garage(db, alice, at(2), status="draft")
+        _, bobs_draft = await add_garage(db, bob, at(1), status="draft")
+        counts = {table: len(await db.rows(table)) for table in TABLES_AT_2}
+
+    await isolated(database.apply_migrations, url_at_2)
+
+    async with raw(url_at_2) as db:
+        status = {row["id"]: row["status"] for row in await db.rows("sessions")}
+        assert status == {old_draft: "archived", new_draft: "draft", bobs_draft: "draft"}
+        assert {table: len(await db.rows(table)) for table in TABLES_AT_2} == counts
+        with pytest.raises(IntegrityError):  # and from now on the database holds the rule
+            await add_garage(db, bob, at(3), status="draft")
+
+
+async def test_downgrade_of_migration_3_restores_the_schema_and_rows_of_2(url_at_2, tmp_path):
+    async with raw(url_at_2) as db:
+        await populate_at_2(db)
+        schema_at_2 = await db.schema()
+        rows_at_2 = {table: await db.rows(table) for table in TABLES_AT_2}
+    await isolated(database.apply_migrations, url_at_2)
+    async with raw(url_at_2) as db:  # rows that use the new columns, then undo
+        change = (await db.rows("setup_changes"))[0]["id"]
+        message = (await db.rows("messages"))[0]["id"]
+        await db.execute(
+            f'UPDATE "setup_changes" SET "message_id" = {db.mark(1)}, "reverts_id" = {db.mark(2)}',
+            message, change,
+        )  # fmt: skip
+
+    async with aerich_command(url_at_2, migrations_copy(tmp_path)) as command:
+        assert await command.downgrade(version=3, delete=False) == [MIGRATION_FILES[3]]
+
+    async with raw(url_at_2) as db:
+        assert await db.schema() == schema_at_2
+        assert {table: await db.rows(table) for table in TABLES_AT_2} == rows_at_2
+        assert await db.applied() == MIGRATION_FILES[:3]
+    # And up again: nothing stands in the way of the upgrade a second time.
+    assert await isolated(database.apply_migrations, url_at_2) == MIGRATION_FILES[3:]
+
+
+async def test_deleting_a_message_or_a_reverted_change_keeps_the_changes(migrated_database_url):
+    async with raw(migrated_database_url) as db:
+        alice = await add_profile(db, "Alice", at(0), is_default=True)
+        _, session = await add_garage(db, alice, at(1), status="active")
+        message = (await db.rows("messages"))[0]["id"]
+        first = (await db.rows("setup_changes"))[0]["id"]
+        undo = await db.insert(
+            "setup_changes", parameter="camber_front", old_value="-2.0", new_value="-1.5",
+            source="manual", reasoning="undo", status="accepted", created_at=at(1),
+            session_id=session, reverts_id=first, message_id=message,
+        )  # fmt: skip
+        await db.execute(f'DELETE FROM "messages" WHERE "id" = {db.mark(1)}', message)
+        await db.execute(f'DELETE FROM "setup_changes" WHERE "id" = {db.mark(1)}', first)
+
+        (row,) = await db.rows("setup_changes")
+        assert (row["id"], row["message_id"], row["reverts_id"]) == (undo, None, None)
