@@ -1,7 +1,8 @@
-"""The 24-parameter setup sheet of a 1/8 nitro buggy, as a typed, validated value.
+"""The 24-parameter setup sheet of a 1/8 nitro buggy: parameters, groups, units and ranges.
 
 The sheet is stored as JSON (a vehicle's reference setup, a session's actual setup). Every value
-goes through ``SetupSheet.parse`` so that a number outside its range never reaches the database.
+a racer types goes through ``services.validation.setup_values`` (ranges and messages come from
+here) so that a number outside its range never reaches the database.
 """
 
 from __future__ import annotations
@@ -29,36 +30,18 @@ class SetupParameter:
     def label_with_unit(self) -> str:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
-    def parse(self, raw: Any) -> float | int | str | None:
-        """Return the clean value, or raise ValueError with a message for the racer."""
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return None
-        if self.kind == "text":
-            text = str(raw).strip()
-            if len(text) > TEXT_MAX_LENGTH:
-                raise ValueError(f"At most {TEXT_MAX_LENGTH} characters")
-            if any(ord(ch) < 32 for ch in text):
-                raise ValueError("Control characters are not allowed")
-            return text
-        if isinstance(raw, bool):
-            raise ValueError("Enter a number")
-        try:
-            number = (
-                float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
-            )
-        except (TypeError, ValueError):
-            raise ValueError("Enter a number") from None
-        if number != number or number in {float("inf"), float("-inf")}:
-            raise ValueError("Enter a number")
-        assert self.minimum is not None and self.maximum is not None
-        if not self.minimum <= number <= self.maximum:
-            unit = f" {self.unit}" if self.unit else ""
-            raise ValueError(f"Must be between {_fmt(self.minimum)} and {_fmt(self.maximum)}{unit}")
-        if self.integer:
-            if number != int(number):
-                raise ValueError("Enter a whole number")
-            return int(number)
-        return round(number, 3)
+    @property
+    def is_number(self) -> bool:
+        return self.kind == "number"
+
+    def format(self, value: Any) -> str:
+        """A value as the racer reads it on a sheet: "450 cSt", "-1.5 °", "Green", "—"."""
+        if value is None or value == "":
+            return "—"
+        if not self.is_number:
+            return str(value)
+        shown = _fmt(float(value)) if not self.integer else str(int(value))
+        return f"{shown} {self.unit}".strip()
 
 
 def _fmt(value: float) -> str:
@@ -115,40 +98,20 @@ EXAMPLE_SETUP: dict[str, float | int | str] = {
 }  # fmt: skip
 
 
-class SetupSheetError(ValueError):
-    """One or more values are invalid; ``errors`` maps each parameter key to its message."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        self.errors = dict(errors)
-        detail = "; ".join(
-            f"{PARAMETERS_BY_KEY[k].label_with_unit if k in PARAMETERS_BY_KEY else k}: {m}"
-            for k, m in self.errors.items()
-        )
-        super().__init__(f"Invalid setup: {detail}")
-
-
 @dataclass(frozen=True)
 class SetupSheet:
-    """A complete or partial setup; missing parameters are None ("not recorded")."""
+    """A complete or partial setup; missing parameters are None ("not recorded").
+
+    Build one from stored JSON with ``SetupSheet.of``; values typed by a racer go through
+    ``services.validation.setup_values`` first.
+    """
 
     values: Mapping[str, float | int | str | None]
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any] | None) -> SetupSheet:
+    def of(cls, data: Mapping[str, Any] | None) -> SetupSheet:
         data = data or {}
-        errors: dict[str, str] = {}
-        values: dict[str, float | int | str | None] = {}
-        for key in data:
-            if key not in PARAMETERS_BY_KEY:
-                errors[key] = "Unknown setup parameter"
-        for parameter in PARAMETERS:
-            try:
-                values[parameter.key] = parameter.parse(data.get(parameter.key))
-            except ValueError as exc:
-                errors[parameter.key] = str(exc)
-        if errors:
-            raise SetupSheetError(errors)
-        return cls(values)
+        return cls({p.key: data.get(p.key) for p in PARAMETERS})
 
     def to_json(self) -> dict[str, float | int | str | None]:
         return {p.key: self.values.get(p.key) for p in PARAMETERS}

@@ -21,3 +21,7 @@ class NotFoundError(PitboxError):
 
 class RuleError(PitboxError):
     """The request breaks a rule of the notebook, e.g. deleting the only racer."""
+
+
+class StaleWriteError(PitboxError):
+    """Another screen saved the same record first; the caller should reload and show it."""

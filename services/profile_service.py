@@ -31,6 +31,7 @@ from models import (
     SetupChange,
     Vehicle,
 )
+from services import validation
 from services.errors import NotFoundError, RuleError, ValidationError
 
 DEFAULT_RACER_NAME = "Default Racer"
@@ -105,66 +106,26 @@ def initials(name: str) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-# Text-direction overrides and isolates: they can make a name display as something else.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
-
-
-def _clean_text(value: Any, label: str, max_length: int, *, required: bool) -> str | None:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValueError(f"{label} must be text")
-    # One spelling per name: "É" typed as one character or as "E" plus an accent.
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
-        if required:
-            raise ValueError(f"{label} is required")
-        return None
-    if _has_control_characters(text):
-        raise ValueError(f"{label} cannot contain control characters")
-    if len(text) > max_length:
-        raise ValueError(f"{label} can be at most {max_length} characters")
-    return text
-
-
-def _clean_sponsors(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise ValueError("Sponsors must be a list of names")
-    sponsors = [_clean_text(s, "Each sponsor", SPONSOR_MAX_LENGTH, required=True) for s in value]
-    if len(sponsors) > SPONSORS_MAX_COUNT:
-        raise ValueError(f"At most {SPONSORS_MAX_COUNT} sponsors")
-    return sponsors  # type: ignore[return-value]
-
-
-def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Validate the given profile fields; raise ValidationError naming every bad one."""
-    cleaners = {
-        "name": lambda v: _clean_text(v, "Name", NAME_MAX_LENGTH, required=True),
-        "email": lambda v: _clean_text(v, "Email", SOCIAL_MAX_LENGTH, required=False),
-        "facebook": lambda v: _clean_text(v, "Facebook", SOCIAL_MAX_LENGTH, required=False),
-        "instagram": lambda v: _clean_text(v, "Instagram", SOCIAL_MAX_LENGTH, required=False),
-        "sponsors": _clean_sponsors,
-    }
+    fields = validation.Fields()
     clean: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for key, value in fields.items():
-        if key not in cleaners:
-            errors[key] = "This field cannot be changed here"
-            continue
-        try:
-            clean[key] = cleaners[key](value)
-        except ValueError as exc:
-            errors[key] = str(exc)
+    for key, value in values.items():
+        if key == "name":
+            clean[key] = fields.text(key, value, "Name", max_length=NAME_MAX_LENGTH, required=True)
+        elif key in {"email", "facebook", "instagram"}:
+            label = key.capitalize()
+            clean[key] = fields.text(key, value, label, max_length=SOCIAL_MAX_LENGTH)
+        elif key == "sponsors":
+            clean[key] = fields.text_list(
+                key, value, "Sponsors", max_items=SPONSORS_MAX_COUNT,
+                max_length=SPONSOR_MAX_LENGTH, item_label="Each sponsor",
+            )  # fmt: skip
+        else:
+            fields.add(str(key)[:40], "This field cannot be changed here")
     if clean.get("email") and not _EMAIL.match(clean["email"]):
-        errors["email"] = "Enter an email address like name@example.com"
-    if errors:
-        raise ValidationError(errors)
+        fields.add("email", "Enter an email address like name@example.com")
+    fields.raise_if_any()
     return clean
 
 

@@ -31,11 +31,11 @@ async def test_a_car_is_unique_in_a_garage_ignoring_capitals(two_racers):
     [
         ({"brand": " ", "model": "NB48"}, "brand", "Brand is required"),
         ({"brand": "Tekno", "model": ""}, "model", "Model is required"),
-        ({"brand": "T" * 61, "model": "NB48"}, "brand", "At most 60 characters"),
+        ({"brand": "T" * 61, "model": "NB48"}, "brand", "Brand can be at most 60 characters"),
         ({"brand": "Tekno", "model": "NB48", "transponder": "12-34"}, "transponder",
-         "Digits and letters only"),
+         "Transponder: digits and letters only"),
         ({"brand": "Tekno", "model": "NB48", "reference_setup": {"front_camber": 9}},
-         "front_camber", "Must be between -6 and 2 °"),
+         "front_camber", "Camber must be between -6 and 2 °"),
     ],
 )  # fmt: skip
 async def test_bad_car_input_is_refused_and_nothing_written(two_racers, fields, field, message):
