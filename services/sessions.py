@@ -1,4 +1,9 @@
-"""Race sessions. A racer has at most one active session; every query is scoped by racer."""
+"""Race sessions: prepared as a draft, started, tuned while active, closed with a summary.
+
+A racer has at most one draft (the session being prepared on the Event tab) and at most one
+active session; partial unique indexes in the database hold both. Every query is scoped by the
+racer's id.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tortoise import timezone
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import (
     ChangeStatus,
-    Message,
     RacerProfile,
     RaceSession,
     SessionStatus,
     SetupChange,
     Vehicle,
 )
+from models.setup_sheet import SetupSheet
 from models.vocabularies import words
-from services import garage
-from services.errors import NotFoundError, RuleError, ValidationError
+from services import garage, validation
+from services.errors import NotFoundError, RuleError, StaleWriteError, ValidationError
 
 TRACK_CONTEXT_FIELDS = {
     "size": "track_size",
@@ -28,7 +34,16 @@ TRACK_CONTEXT_FIELDS = {
     "surface": "track_surface",
     "condition": "track_condition",
 }
+NAME_MAX_LENGTH = 100
+TRACK_NAME_MAX_LENGTH = 100
+CLASS_MAX_LENGTH = 60
+MAX_CLASSES = 10
 MAX_ROUNDS = 20
+SUMMARY_MAX_LENGTH = 2000
+
+_RACER_GONE = "That racer no longer exists"
+_NOT_FOUND = "That session does not belong to this racer"
+_ALREADY_ACTIVE = "This racer already has an active session: end it first"
 
 
 @dataclass(frozen=True)
@@ -41,121 +56,108 @@ class ActiveSession:
     pending_changes: int
 
 
-def _clean_session(
-    name: str, session_type: str, session_date: Any, track_context: dict[str, str],
-    racing_classes: list[str], practice_rounds: Any, qualifying_rounds: Any,
-) -> dict[str, Any]:  # fmt: skip
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "Give the session a name, e.g. the track and day"
-    elif len(name) > 100:
-        errors["name"] = "At most 100 characters"
-    if session_type not in words("session_type"):
-        errors["session_type"] = f"Choose one of: {', '.join(words('session_type'))}"
+@dataclass(frozen=True)
+class TrackMemory:
+    """A track the racer has raced at, with the conditions of the last visit."""
+
+    name: str
+    track_context: dict[str, str]
+    last_date: date
+
+
+def clean_track_context(fields: validation.Fields, track_context: Any) -> dict[str, str]:
+    """Size, traction, surface and condition, each from its vocabulary or left out."""
     try:
-        day = session_date if isinstance(session_date, date) else date.fromisoformat(session_date)
-    except (TypeError, ValueError):
-        errors["session_date"] = "Pick the date of the session"
-        day = None
+        raw = validation.mapping(track_context, "Track context")
+    except validation.InvalidValue as exc:
+        fields.add("track_context", str(exc))
+        return {}
     context: dict[str, str] = {}
+    for key in raw:
+        if key not in TRACK_CONTEXT_FIELDS:
+            fields.add(str(key)[:40], "Unknown track condition")
     for key, vocabulary in TRACK_CONTEXT_FIELDS.items():
-        value = (track_context or {}).get(key)
-        if value in (None, ""):
-            continue
-        if value not in words(vocabulary):
-            errors[key] = f"Choose one of: {', '.join(words(vocabulary))}"
-        context[key] = value
-    classes = [c.strip() for c in racing_classes or [] if c and c.strip()]
-    if any(len(c) > 60 for c in classes):
-        errors["racing_classes"] = "Each class at most 60 characters"
-    rounds: dict[str, int] = {}
-    for key, value in (
-        ("practice_rounds", practice_rounds),
-        ("qualifying_rounds", qualifying_rounds),
+        value = fields.choice(key, raw.get(key), key.capitalize(), words(vocabulary),
+                              required=False)  # fmt: skip
+        if value is not None:
+            context[key] = value
+    return context
+
+
+def _clean_rounds(fields: validation.Fields, practice: Any, qualifying: Any) -> dict[str, int]:
+    rounds = {}
+    for key, label, value in (
+        ("practice_rounds", "Practice rounds", practice),
+        ("qualifying_rounds", "Qualifying rounds", qualifying),
     ):
-        try:
-            number = int(value or 0)
-        except (TypeError, ValueError):
-            errors[key] = "Enter a whole number"
-            continue
-        if not 0 <= number <= MAX_ROUNDS:
-            errors[key] = f"Between 0 and {MAX_ROUNDS}"
-        rounds[key] = number
-    if errors:
-        raise ValidationError(errors)
-    return {"name": name, "session_type": session_type, "session_date": day,
-            "track_context": context, "racing_classes": classes, **rounds}  # fmt: skip
+        number = fields.integer(key, value, label, minimum=0, maximum=MAX_ROUNDS, required=False)
+        rounds[key] = number or 0
+    return rounds
 
 
-async def start_session(
-    profile_id: int,
-    vehicle_id: int | None,
-    name: str,
-    session_type: str,
-    session_date: Any,
-    track_context: dict[str, str] | None = None,
-    racing_classes: list[str] | None = None,
-    practice_rounds: Any = 0,
-    qualifying_rounds: Any = 0,
-) -> RaceSession:
-    """Start the racer's active session; its actual setup is a copy of the car's reference."""
-    errors: dict[str, str] = {}
-    vehicle = None
+def _clean_session(values: dict[str, Any], *, complete: bool) -> dict[str, Any]:
+    """Check the session form. ``complete``: everything a start needs must be there."""
+    fields = validation.Fields()
+    clean: dict[str, Any] = {
+        "name": fields.text("name", values.get("name"), "Session name",
+                            max_length=NAME_MAX_LENGTH, required=True),
+        "track_name": fields.text("track_name", values.get("track_name"), "Track",
+                                  max_length=TRACK_NAME_MAX_LENGTH),
+        "track_context": clean_track_context(fields, values.get("track_context")),
+        "racing_classes": fields.text_list(
+            "racing_classes", values.get("racing_classes"), "Racing classes",
+            max_items=MAX_CLASSES, max_length=CLASS_MAX_LENGTH, item_label="Each class",
+        ),
+        **_clean_rounds(fields, values.get("practice_rounds"), values.get("qualifying_rounds")),
+    }  # fmt: skip
+    session_type = values.get("session_type")
+    if complete or session_type not in (None, ""):
+        clean["session_type"] = fields.choice(
+            "session_type", session_type, "Type", words("session_type")
+        )
+    raw_date = values.get("session_date")
+    if complete or raw_date not in (None, ""):
+        clean["session_date"] = fields.day("session_date", raw_date, "Date of the session")
+    fields.raise_if_any()
+    return clean
+
+
+async def _racer_exists(profile_id: int) -> int:
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     if not await RacerProfile.exists(id=profile_id):
-        raise NotFoundError("That racer no longer exists")
-    if vehicle_id is None:
-        errors["vehicle"] = "Choose a car"
-    else:
-        try:
-            vehicle = await garage.get_vehicle(profile_id, vehicle_id)
-        except NotFoundError as exc:
-            errors["vehicle"] = str(exc)
+        raise NotFoundError(_RACER_GONE)
+    return profile_id
+
+
+async def _vehicle_or_error(profile_id: int, vehicle_id: Any) -> Vehicle:
+    if vehicle_id in (None, ""):
+        raise ValidationError({"vehicle": "Choose a car"})
     try:
-        clean = _clean_session(
-            name, session_type, session_date, track_context or {}, racing_classes or [],
-            practice_rounds, qualifying_rounds,
-        )  # fmt: skip
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    assert vehicle is not None
-    try:
-        async with in_transaction():
-            if await RaceSession.exists(profile_id=profile_id, status=SessionStatus.ACTIVE):
-                raise RuleError("This racer already has an active session: end it first")
-            return await RaceSession.create(
-                profile_id=profile_id,
-                vehicle=vehicle,
-                actual_setup=dict(vehicle.reference_setup),
-                status=SessionStatus.ACTIVE,
-                **clean,
-            )
-    except IntegrityError:
-        # The partial unique index (another tab started one just now), or the racer or car was
-        # deleted a moment ago: say which.
-        if not await RacerProfile.exists(id=profile_id):
-            raise NotFoundError("That racer no longer exists") from None
-        if not await Vehicle.exists(id=vehicle.id):
-            raise ValidationError({"vehicle": "That car is not in this racer's garage"}) from None
-        raise RuleError("This racer already has an active session: end it first") from None
+        return await garage.get_vehicle(profile_id, vehicle_id)
+    except NotFoundError as exc:
+        raise ValidationError({"vehicle": str(exc)}) from None
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 
 async def get_session(profile_id: int, session_id: int) -> RaceSession:
     """One of the racer's sessions, with its car; NotFoundError for another racer's id."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
+    session_id = validation.record_id(session_id, _NOT_FOUND)
     session = (
         await RaceSession.filter(id=session_id, profile_id=profile_id)
         .select_related("vehicle")
         .first()
     )
     if session is None:
-        raise NotFoundError("That session does not belong to this racer")
+        raise NotFoundError(_NOT_FOUND)
     return session
 
 
 async def active_session(profile_id: int) -> ActiveSession | None:
     """The racer's active session with its pending-change count, or None."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     session = (
         await RaceSession.filter(profile_id=profile_id, status=SessionStatus.ACTIVE)
         .select_related("vehicle")
@@ -164,41 +166,208 @@ async def active_session(profile_id: int) -> ActiveSession | None:
     if session is None:
         return None
     pending = await SetupChange.filter(session_id=session.id, status=ChangeStatus.PENDING).count()
-    vehicle = session.vehicle
     return ActiveSession(
         id=session.id,
         name=session.name,
-        vehicle_name=vehicle.nickname or f"{vehicle.brand} {vehicle.model}",
+        vehicle_name=session.vehicle.display_name,
         pending_changes=pending,
     )
 
 
-async def end_session(profile_id: int, session_id: int) -> RaceSession:
-    """Mark the racer's active session completed."""
+async def draft_session(profile_id: int) -> RaceSession | None:
+    """The session the racer is preparing on the Event tab, or None."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
+    return (
+        await RaceSession.filter(profile_id=profile_id, status=SessionStatus.DRAFT)
+        .select_related("vehicle")
+        .first()
+    )
+
+
+async def track_names(profile_id: int) -> list[TrackMemory]:
+    """The tracks the racer has been to, most recent first, with the last conditions there."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
+    rows = (
+        await RaceSession.filter(profile_id=profile_id, track_name__isnull=False)
+        .exclude(status=SessionStatus.DRAFT)
+        .order_by("-session_date", "-id")
+        .values_list("track_name", "track_context", "session_date")
+    )
+    seen: dict[str, TrackMemory] = {}
+    for name, context, day in rows:
+        key = name.casefold()
+        if key not in seen:
+            seen[key] = TrackMemory(name=name, track_context=dict(context or {}), last_date=day)
+    return list(seen.values())
+
+
+# --- preparing and starting ------------------------------------------------------------------
+
+
+async def save_draft_session(profile_id: int, vehicle_id: Any, **values: Any) -> RaceSession:
+    """Create or update the racer's draft session from the Event form (autosave).
+
+    Needs a car and a name; the other fields are kept when valid and may still be missing.
+    """
+    profile_id = await _racer_exists(profile_id)
+    errors: dict[str, str] = {}
+    vehicle = None
+    try:
+        vehicle = await _vehicle_or_error(profile_id, vehicle_id)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        clean = _clean_session(values, complete=False)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    assert vehicle is not None
+    clean.setdefault("session_type", words("session_type")[0])
+    clean.setdefault("session_date", timezone.now().date())
+    try:
+        async with in_transaction():
+            draft = await RaceSession.filter(
+                profile_id=profile_id, status=SessionStatus.DRAFT
+            ).first()
+            if draft is None:
+                return await RaceSession.create(
+                    profile_id=profile_id, vehicle=vehicle, status=SessionStatus.DRAFT,
+                    actual_setup=SetupSheet.of(vehicle.reference_setup).to_json(), **clean,
+                )  # fmt: skip
+            await RaceSession.filter(id=draft.id).update(
+                vehicle_id=vehicle.id, updated_at=timezone.now(), **clean
+            )
+            return await get_session(profile_id, draft.id)
+    except IntegrityError:
+        # Another tab created the draft a moment ago, or the racer or car went: say which.
+        await _racer_exists(profile_id)
+        await _vehicle_or_error(profile_id, vehicle.id)
+        draft = await draft_session(profile_id)
+        if draft is None:
+            raise
+        return await save_draft_session(profile_id, vehicle.id, **values)
+
+
+async def discard_draft_session(profile_id: int) -> None:
+    """Forget the session being prepared (nothing else of the racer is touched)."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
+    await RaceSession.filter(profile_id=profile_id, status=SessionStatus.DRAFT).delete()
+
+
+async def start_session(
+    profile_id: int,
+    vehicle_id: Any,
+    name: Any,
+    session_type: Any,
+    session_date: Any,
+    track_context: Any = None,
+    racing_classes: Any = None,
+    practice_rounds: Any = 0,
+    qualifying_rounds: Any = 0,
+    track_name: Any = None,
+) -> RaceSession:
+    """Start the racer's active session from the complete form.
+
+    The racer's draft becomes the active session (or a new one is created); its actual setup
+    is a copy of the car's reference setup at this moment.
+    """
+    profile_id = await _racer_exists(profile_id)
+    errors: dict[str, str] = {}
+    vehicle = None
+    try:
+        vehicle = await _vehicle_or_error(profile_id, vehicle_id)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    values = {
+        "name": name, "session_type": session_type, "session_date": session_date,
+        "track_context": track_context, "racing_classes": racing_classes,
+        "practice_rounds": practice_rounds, "qualifying_rounds": qualifying_rounds,
+        "track_name": track_name,
+    }  # fmt: skip
+    try:
+        clean = _clean_session(values, complete=True)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    assert vehicle is not None
+    fields = {
+        **clean,
+        "vehicle_id": vehicle.id,
+        "actual_setup": SetupSheet.of(vehicle.reference_setup).to_json(),
+        "status": SessionStatus.ACTIVE,
+    }
+    try:
+        async with in_transaction():
+            if await RaceSession.exists(profile_id=profile_id, status=SessionStatus.ACTIVE):
+                raise RuleError(_ALREADY_ACTIVE)
+            draft = await RaceSession.filter(
+                profile_id=profile_id, status=SessionStatus.DRAFT
+            ).first()
+            if draft is None:
+                session = await RaceSession.create(profile_id=profile_id, **fields)
+            else:
+                await RaceSession.filter(id=draft.id).update(
+                    **fields, version=draft.version + 1, updated_at=timezone.now()
+                )
+                session = draft
+        return await get_session(profile_id, session.id)
+    except IntegrityError:
+        # The partial unique index (another tab started one just now), or the racer or car was
+        # deleted a moment ago: say which.
+        await _racer_exists(profile_id)
+        await _vehicle_or_error(profile_id, vehicle.id)
+        raise RuleError(_ALREADY_ACTIVE) from None
+
+
+# --- while active ----------------------------------------------------------------------------
+
+
+async def update_conditions(
+    profile_id: int,
+    session_id: int,
+    *,
+    expected_version: int,
+    track_context: Any = None,
+    practice_rounds: Any = 0,
+    qualifying_rounds: Any = 0,
+) -> RaceSession:
+    """Change the track context and rounds of an active session (conditions change in a day)."""
+    session = await get_session(profile_id, session_id)
+    if session.status != SessionStatus.ACTIVE:
+        raise RuleError("This session has ended: its conditions can no longer be changed")
+    fields = validation.Fields()
+    context = clean_track_context(fields, track_context)
+    rounds = _clean_rounds(fields, practice_rounds, qualifying_rounds)
+    fields.raise_if_any()
+    updated = await RaceSession.filter(id=session.id, version=expected_version).update(
+        track_context=context, **rounds, version=expected_version + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StaleWriteError(
+            "The conditions were changed on another screen: they have been reloaded, "
+            "check them and save again"
+        )
+    return await get_session(profile_id, session.id)
+
+
+async def close_session(
+    profile_id: int, session_id: int, *, summary: Any = None, rating: Any = None
+) -> RaceSession:
+    """End the active session as completed, with a short summary and a 1-5 rating of the car."""
     session = await get_session(profile_id, session_id)
     if session.status != SessionStatus.ACTIVE:
         raise RuleError("This session is not active")
-    session.status = SessionStatus.COMPLETED
-    await session.save(update_fields=["status", "updated_at"])
-    return session
-
-
-async def working_state(profile_id: int, session_id: int) -> dict[str, Any]:
-    """What a tab works on for the racer's session: actual setup, track context, pending
-    changes and the advisor conversation."""
-    session = await get_session(profile_id, session_id)
-    pending = await SetupChange.filter(session_id=session.id, status=ChangeStatus.PENDING).values(
-        "id", "parameter", "old_value", "new_value", "source", "reasoning"
+    fields = validation.Fields()
+    text = fields.text("summary", summary, "Summary", max_length=SUMMARY_MAX_LENGTH,
+                       multiline=True)  # fmt: skip
+    stars = fields.integer("rating", rating, "Rating", minimum=1, maximum=5, required=False)
+    fields.raise_if_any()
+    now = timezone.now()
+    updated = await RaceSession.filter(id=session.id, status=SessionStatus.ACTIVE).update(
+        status=SessionStatus.COMPLETED, summary=text, rating=stars, ended_at=now, updated_at=now
     )
-    messages = (
-        await Message.filter(session_id=session.id)
-        .order_by("created_at", "id")
-        .values("role", "content")
-    )
-    return {
-        "active_session_id": session.id,
-        "actual_setup": dict(session.actual_setup),
-        "track_context": dict(session.track_context),
-        "pending_changes": [dict(p) for p in pending],
-        "messages": [dict(m) for m in messages],
-    }
+    if not updated:
+        raise RuleError("This session is not active")
+    return await get_session(profile_id, session.id)

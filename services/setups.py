@@ -308,3 +308,35 @@ async def save_twin_as_reference(
                 "differences again"
             )
         return await Vehicle.get(id=session.vehicle_id)
+
+
+@dataclass(frozen=True)
+class Rebased:
+    """A form's edits replayed on top of what another screen saved meanwhile."""
+
+    values: dict[str, Any]
+    # What the other screen changed, as the racer reads it: "Front shock oil 450 cSt → 500 cSt".
+    their_changes: list[str]
+    # Parameters both screens changed: the form keeps the racer's own value for these.
+    conflicts: list[str]
+
+
+def rebase_edits(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> Rebased:
+    """Keep every value the racer changed in the form (``ours`` against ``base``, the values
+    the form was loaded with) and take everything else from ``theirs``, the newer save."""
+    merged = SetupSheet.of(theirs).to_json()
+    their_changes, conflicts = [], []
+    for parameter in PARAMETERS:
+        key = parameter.key
+        mine_changed = _changed(base.get(key), ours.get(key))
+        theirs_changed = _changed(base.get(key), theirs.get(key))
+        if theirs_changed:
+            their_changes.append(
+                f"{parameter.label} ({parameter.group}) "
+                f"{parameter.format(base.get(key))} → {parameter.format(theirs.get(key))}"
+            )
+        if mine_changed:
+            merged[key] = ours.get(key)
+            if theirs_changed and _changed(ours.get(key), theirs.get(key)):
+                conflicts.append(f"{parameter.label} ({parameter.group})")
+    return Rebased(values=merged, their_changes=their_changes, conflicts=conflicts)

@@ -1,28 +1,27 @@
-"""The per-tab workspace: one typed object holding everything a tab is working on for a racer.
+"""The per-tab workspace: which racer a browser tab works as, and what it has typed.
 
-Every profile-scoped key is declared here, in ``PROFILE_SCOPED_KEYS`` (the allow-list): a
-switch of racer replaces the whole workspace, so nothing can bleed from one racer to another.
-The UI stores the workspace in NiceGUI's tab storage under one key and never invents others.
+Everything a racer works on — the active session, its actual setup, pending changes, track
+context and messages — lives in the database, scoped by racer, and a tab reads it when it shows
+it. The tab keeps no copy of it, so a copy can never go stale or outlive a switch. What only the
+tab has is typed input that is not submitted yet: the form drafts. ``PROFILE_SCOPED_KEYS`` is
+the allow-list of what belongs to the racer; a switch replaces the whole workspace.
+
+The UI stores the workspace in NiceGUI's tab storage under one key and never builds one by
+hand: it calls the transitions below.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from services import drafts, sessions
-from services.errors import NotFoundError
 
 
 @dataclass
 class Workspace:
     racer_id: int | None = None
-    # Profile-scoped working state: cleared by a switch of racer.
-    active_session_id: int | None = None
-    actual_setup: dict[str, Any] = field(default_factory=dict)
-    pending_changes: list[dict[str, Any]] = field(default_factory=list)
-    track_context: dict[str, str] = field(default_factory=dict)
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    # Profile-scoped: typed input by form key (see services.drafts.FORMS); cleared by a switch.
     form_drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_storage(self) -> dict[str, Any]:
@@ -33,19 +32,38 @@ class Workspace:
         """Rebuild from tab storage; anything unknown or malformed gives an empty workspace."""
         if not isinstance(data, dict):
             return cls()
-        known = {f.name for f in fields(cls)}
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError:
+        racer_id = data.get("racer_id")
+        form_drafts = data.get("form_drafts")
+        if not (racer_id is None or (isinstance(racer_id, int) and not isinstance(racer_id, bool))):
             return cls()
+        if not isinstance(form_drafts, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in form_drafts.items()
+        ):
+            form_drafts = {}
+        return cls(racer_id=racer_id, form_drafts=dict(form_drafts))
 
     def unsaved_forms(self) -> list[str]:
-        """Forms with typed input that has not been submitted."""
-        return [
-            form
-            for form, values in self.form_drafts.items()
-            if any(v not in (None, "", [], {}) for v in values.values())
-        ]
+        """Form keys with typed input that has not been submitted."""
+        return [form for form, values in self.form_drafts.items() if drafts.has_input(values)]
+
+    def typed(self, form: str) -> dict[str, Any]:
+        """The tab's typed input of one form (empty when none)."""
+        return dict(self.form_drafts.get(form, {}))
+
+    def keep_typed(self, racer_id: int, form: str, values: dict[str, Any]) -> bool:
+        """Record typed input for ``racer_id``'s form; refused (False) once the tab works as
+        another racer, so late input events of a form never land in the next racer's drafts."""
+        if racer_id != self.racer_id:
+            return False
+        if drafts.has_input(values):
+            self.form_drafts[form] = dict(values)
+        else:
+            self.form_drafts.pop(form, None)
+        return True
+
+    def forget_typed(self, racer_id: int, form: str) -> None:
+        if racer_id == self.racer_id:
+            self.form_drafts.pop(form, None)
 
 
 PROFILE_SCOPED_KEYS: tuple[str, ...] = tuple(
@@ -55,7 +73,7 @@ PROFILE_SCOPED_KEYS: tuple[str, ...] = tuple(
 
 @dataclass(frozen=True)
 class SwitchImpact:
-    """What a switch of racer would clear from the tab; empty means nothing to warn about."""
+    """What a switch of racer would leave behind; empty means nothing to warn about."""
 
     session: sessions.ActiveSession | None
     unsaved_forms: tuple[str, ...]
@@ -64,14 +82,16 @@ class SwitchImpact:
     def needs_warning(self) -> bool:
         return self.session is not None or bool(self.unsaved_forms)
 
+    @property
+    def unsaved_titles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(drafts.form_title(f) for f in self.unsaved_forms))
+
 
 async def switch_impact(workspace: Workspace) -> SwitchImpact:
-    """What leaving the current racer would clear: the open session and unsaved input."""
+    """What leaving the current racer would leave: the open session and unsaved input."""
     session = None
-    if workspace.racer_id is not None and workspace.active_session_id is not None:
-        current = await sessions.active_session(workspace.racer_id)
-        if current is not None and current.id == workspace.active_session_id:
-            session = current
+    if workspace.racer_id is not None:
+        session = await sessions.active_session(workspace.racer_id)
     return SwitchImpact(session=session, unsaved_forms=tuple(workspace.unsaved_forms()))
 
 
@@ -93,13 +113,3 @@ async def switch_to(old: Workspace, racer_id: int, *, keep_drafts: bool) -> Work
 async def open_workspace(racer_id: int) -> Workspace:
     """A fresh workspace for the racer, with the drafts they saved."""
     return Workspace(racer_id=racer_id, form_drafts=await drafts.load_drafts(racer_id))
-
-
-async def resume_session(workspace: Workspace) -> Workspace:
-    """Load the racer's active session from the database into the workspace."""
-    assert workspace.racer_id is not None
-    current = await sessions.active_session(workspace.racer_id)
-    if current is None:
-        raise NotFoundError("This racer has no active session to resume")
-    state = await sessions.working_state(workspace.racer_id, current.id)
-    return replace(workspace, **state)

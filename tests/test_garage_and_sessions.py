@@ -105,7 +105,7 @@ async def test_another_racers_car_and_session_are_refused(two_racers):
     with pytest.raises(NotFoundError):
         await sessions.get_session(dad.id, hers.id)
     with pytest.raises(NotFoundError):
-        await sessions.end_session(dad.id, hers.id)
+        await sessions.close_session(dad.id, hers.id)
     assert (await sessions.active_session(lena.id)).id == hers.id
 
 
@@ -124,6 +124,6 @@ async def test_ending_twice_says_it_is_not_active(two_racers):
     dad, _ = two_racers
     car = await garage.add_vehicle(dad.id, "Tekno", "NB48")
     session = await sessions.start_session(dad.id, car.id, "Club day", "Practice", date.today())
-    await sessions.end_session(dad.id, session.id)
+    await sessions.close_session(dad.id, session.id)
     with pytest.raises(RuleError):
-        await sessions.end_session(dad.id, session.id)
+        await sessions.close_session(dad.id, session.id)

@@ -8,10 +8,9 @@ from services.workspace import PROFILE_SCOPED_KEYS, Workspace
 
 
 def test_every_profile_scoped_key_is_in_the_allow_list():
-    assert set(PROFILE_SCOPED_KEYS) == {
-        "active_session_id", "actual_setup", "pending_changes", "track_context", "messages",
-        "form_drafts",
-    }  # fmt: skip
+    # The session, twin, pending changes, conditions and messages are read from the database
+    # by racer; the tab itself holds only typed input.
+    assert set(PROFILE_SCOPED_KEYS) == {"form_drafts"}
 
 
 def test_malformed_tab_storage_gives_an_empty_workspace():
@@ -23,24 +22,26 @@ def test_malformed_tab_storage_gives_an_empty_workspace():
 async def test_switch_impact_names_the_session_and_unsaved_forms(db):
     racer = await profile_service.create_profile("Dad")
     car = await garage.add_vehicle(racer.id, "Tekno", "NB48")
+    assert not (await workspaces.switch_impact(Workspace(racer_id=racer.id))).needs_warning
     session = await sessions.start_session(racer.id, car.id, "Club day", "Practice", date.today())
     quiet = Workspace(racer_id=racer.id)
-    assert not (await workspaces.switch_impact(quiet)).needs_warning
 
-    typed = {"garage.add_car": {"brand": "Mugen"}, "other": {"x": ""}}
-    busy = Workspace(racer_id=racer.id, active_session_id=session.id, form_drafts=typed)
+    impact = await workspaces.switch_impact(quiet)
+    assert impact.needs_warning and impact.session.id == session.id  # the racer's session
+
+    typed = {"garage.add_car": {"brand": "Mugen"}, "garage.edit_car:3": {"nickname": ""}}
+    busy = Workspace(racer_id=racer.id, form_drafts=typed)
     impact = await workspaces.switch_impact(busy)
-    assert impact.needs_warning
     assert impact.session.name == "Club day"
     assert impact.unsaved_forms == ("garage.add_car",)
+    assert impact.unsaved_titles == ("Add a car",)
 
 
 async def test_switch_keeps_or_drops_typed_input_and_never_carries_state(db):
     dad = await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     typed = {"garage.add_car": {"brand": "Mugen"}}
-    old = Workspace(racer_id=dad.id, active_session_id=7, actual_setup={"venturi": 7.0},
-                    track_context={"surface": "Loam"}, form_drafts=typed)  # fmt: skip
+    old = Workspace(racer_id=dad.id, form_drafts=typed)
 
     new = await workspaces.switch_to(old, lena.id, keep_drafts=True)
     assert new == Workspace(racer_id=lena.id)

@@ -1,31 +1,80 @@
-"""Form helpers: inputs whose typed values live in the workspace as a draft."""
+"""Forms whose typed values are kept as a draft of the racer they were typed for."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from nicegui import background_tasks
 from nicegui.elements.mixins.validation_element import ValidationElement
 
 from services import drafts
+from ui.tabs.context import TabContext
 
-if TYPE_CHECKING:
-    from ui.shell import AppShell
+# Typed input reaches the database this long after the last keystroke at most: a phone that
+# locks or a server that restarts loses no more than the last second of typing.
+SAVE_DELAY = 1.0
+
+
+class DraftKeeper:
+    """Keeps one form's typed values as the racer types: in the tab's workspace at once and in
+    the racer's drafts in the database shortly after.
+
+    The keeper is bound to the racer the form was built for: once the tab works as another
+    racer, late input events of this form are dropped instead of landing in the wrong racer.
+    """
+
+    def __init__(self, ctx: TabContext, form: str) -> None:
+        self.ctx = ctx
+        self.form = form
+        self.racer_id = ctx.racer.id
+        self.draft: dict[str, Any] = ctx.workspace.typed(form)
+        self._saving: asyncio.Task | None = None
+
+    @property
+    def current(self) -> bool:
+        """Whether the tab still works as the racer this form was built for."""
+        return self.ctx.workspace.racer_id == self.racer_id
+
+    def keep(self, values: dict[str, Any]) -> None:
+        self.draft = dict(values)
+        if not self.ctx.workspace.keep_typed(self.racer_id, self.form, self.draft):
+            return
+        self.ctx.save_workspace()
+        if self._saving is None or self._saving.done():
+            self._saving = background_tasks.create(self._save_soon(), name="save draft")
+
+    async def _save_soon(self) -> None:
+        await asyncio.sleep(SAVE_DELAY)
+        await self.persist()
+
+    async def persist(self) -> None:
+        """Save the draft for the racer now (nothing once the tab has moved on)."""
+        if self.current:
+            await drafts.save_draft(self.racer_id, self.form, self.draft)
+
+    async def submitted(self) -> None:
+        """The input is saved for real: forget the draft, here and in the database."""
+        self.draft = {}
+        if self._saving is not None:
+            self._saving.cancel()
+        self.ctx.workspace.forget_typed(self.racer_id, self.form)
+        self.ctx.save_workspace()
+        await drafts.discard_draft(self.racer_id, self.form)
 
 
 class DraftForm:
-    """Fields of one form whose typed values are kept as a draft.
+    """Fields of one form whose typed values are kept as a draft (see ``DraftKeeper``)."""
 
-    Every change goes to the workspace's ``form_drafts`` (tab storage: survives a reload and a
-    dropped connection); leaving a field also saves the draft in the database for the racer,
-    so it survives a server restart and shows up in the racer's other tabs.
-    """
-
-    def __init__(self, shell: AppShell, name: str) -> None:
-        self.shell = shell
-        self.name = name
+    def __init__(self, ctx: TabContext, form: str) -> None:
+        self.keeper = DraftKeeper(ctx, form)
+        self.name = form
         self.fields: dict[str, ValidationElement] = {}
-        self.draft: dict[str, Any] = dict(shell.workspace.form_drafts.get(name, {}))
+
+    @property
+    def has_draft(self) -> bool:
+        return drafts.has_input(self.keeper.draft)
 
     def add(
         self,
@@ -35,39 +84,33 @@ class DraftForm:
         default: Any = None,
         **kwargs: Any,
     ) -> ValidationElement:
-        element = factory(*args, value=self.draft.get(key, default), **kwargs)
-        element.classes("w-full").props("outlined").mark(f"{self.name}.{key}")
-        element.on_value_change(lambda e, k=key: self._changed(k, e.value))
-        element.on("blur", self._persist)
+        value = self.keeper.draft.get(key, default)
+        element = factory(*args, value=value, **kwargs)
+        element.classes("w-full").props("outlined").mark(f"{self.name.split(':')[0]}.{key}")
+        element.on_value_change(lambda _e: self.keeper.keep(self.values()))
+        element.on("blur", self.keeper.persist)
         self.fields[key] = element
         return element
-
-    def _changed(self, key: str, value: Any) -> None:
-        self.draft[key] = value
-        self.shell.workspace.form_drafts[self.name] = dict(self.draft)
-        self.shell.save()
-
-    async def _persist(self) -> None:
-        if self.shell.racer is not None and self.name in self.shell.workspace.form_drafts:
-            await drafts.save_draft(self.shell.racer.id, self.name, self.draft)
 
     def values(self) -> dict[str, Any]:
         return {key: field.value for key, field in self.fields.items()}
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    def set(self, key: str, value: Any) -> None:
+        self.fields[key].value = value
+
+    def show_errors(self, errors: dict[str, str], *, aliases: dict[str, str] | None = None) -> None:
+        """Each message beside its field; ``aliases`` maps service field names to form keys.
+        Messages for fields the form lacks go to a notification."""
+        aliases = aliases or {}
+        mapped = {aliases.get(key, key): message for key, message in errors.items()}
         for key, field in self.fields.items():
-            field.error = errors.get(key)
-        for key in errors.keys() - self.fields.keys():
-            self.shell.notify(errors[key], type="negative")
+            field.error = mapped.get(key)
+        for key in mapped.keys() - self.fields.keys():
+            self.keeper.ctx.notify(mapped[key], type="negative")
 
     def clear_errors(self) -> None:
         for field in self.fields.values():
             field.error = None
 
     async def submitted(self) -> None:
-        """The input is saved for real: forget the draft, here and in the database."""
-        self.draft.clear()
-        self.shell.workspace.form_drafts.pop(self.name, None)
-        self.shell.save()
-        if self.shell.racer is not None:
-            await drafts.discard_draft(self.shell.racer.id, self.name)
+        await self.keeper.submitted()

@@ -13,14 +13,10 @@ from services import profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
 from services.profile_service import ProfileSummary
-from ui.dialogs import ask
+from ui.components import ask, avatar, plural
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class RacerSelector:
@@ -73,14 +69,12 @@ class RacerSelector:
                 .on("click", lambda p=profile: self.choose(p))
                 .mark(f"switch-to-{profile.id}")
             ):
-                ui.label(profile.initials).classes(
-                    "avatar" + (" default" if profile.is_default else "")
-                )
+                avatar(profile.initials, profile.is_default)
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label(profile.name).classes("text-lg font-bold leading-tight break-words")
                     stats = [
-                        _plural(profile.vehicle_count, "car"),
-                        _plural(profile.session_count, "session"),
+                        plural(profile.vehicle_count, "car"),
+                        plural(profile.session_count, "session"),
                     ]
                     ui.label(" · ".join(stats)).classes("text-slate-700")
                     last = (
@@ -157,12 +151,13 @@ class RacerSelector:
             )
             with ui.column().classes("gap-1 pl-2"):
                 if impact.session is not None:
-                    pending = _plural(impact.session.pending_changes, "pending change")
-                    ui.label(f"• Session “{impact.session.name}” ({pending})").mark(
+                    pending = impact.session.pending_changes
+                    waiting = f" ({plural(pending, 'change')} waiting for you)" if pending else ""
+                    ui.label(f"• Session “{impact.session.name}”{waiting}").mark(
                         "switch-warning-session"
                     )
-                for form in impact.unsaved_forms:
-                    ui.label(f"• Unsaved input in “{form_title(form)}”")
+                for title in impact.unsaved_titles:
+                    ui.label(f"• Unsaved input in “{title}”")
             keep = None
             if impact.unsaved_forms:
                 keep = ui.checkbox("Keep the unsaved input as a draft", value=True).mark(
@@ -199,7 +194,7 @@ class RacerSelector:
             self.shell.notify(f"{profile.name} is now the default racer: new tabs open on them",
                       type="positive")  # fmt: skip
         await self.refresh()
-        await self.shell.render()
+        await self.shell.refresh("racer")
 
     # --- create and edit --------------------------------------------------------------------
 
@@ -221,7 +216,7 @@ class RacerSelector:
             ui.card().classes("w-full max-w-md pit-card").mark("delete-dialog"),
         ):
             ui.label(f"Delete {profile.name}?").classes("text-lg font-bold")
-            removed = [_plural(n, w.rstrip("s")) for w, n in preview.counts.items() if n]
+            removed = [plural(n, w.rstrip("s")) for w, n in preview.counts.items() if n]
             ui.label(
                 "This also deletes " + ", ".join(removed) + "."
                 if removed
@@ -264,11 +259,7 @@ class RacerSelector:
             self.dialog.close()
             await self.shell.switch_to(default.id, keep_drafts=False)
         else:
-            await self.shell.render()
-
-
-def form_title(form: str) -> str:
-    return {"garage.add_car": "Add a car", "event.start_session": "Start a session"}.get(form, form)
+            await self.shell.refresh("racer")
 
 
 class RacerForm:
@@ -316,7 +307,7 @@ class RacerForm:
         saved = await ask(self.dialog)
         if saved:
             await self.selector.refresh()
-            await self.selector.shell.render()
+            await self.selector.shell.refresh("racer")
 
     async def save(self) -> None:
         values = {key: field.value for key, field in self.inputs.items()}

@@ -1,126 +1,209 @@
-"""The app shell: header with the racer chip, the racer's loop as tabs, and switching racers."""
+"""The app shell: header with the racer chip, the racer's loop as tabs, and switching racers.
+
+The shell loops over the tab registry (``ui/tabs``). A panel is built when its tab is first
+shown and rebuilt only when a topic it watches changes (``TabContext.refresh``); hidden panels
+that went stale are rebuilt when the racer opens them.
+"""
 
 from __future__ import annotations
 
 from nicegui import ui
 
-from services import profile_service, sessions
+from models import RacerProfile
+from services import profile_service
 from services import workspace as workspaces
-from services.errors import NotFoundError, PitboxError
+from services.errors import NotFoundError
 from services.workspace import Workspace
 from ui import state
-from ui.dialogs import once_at_a_time
-from ui.event import EventPanel
-from ui.garage import GaragePanel
+from ui.components import avatar
 from ui.selector import RacerSelector
+from ui.tabs import TABS, Panel, TabContext
 
-TABS = (
-    ("garage", "Garage", "garage"),
-    ("event", "Event", "flag"),
-    ("setup", "Setup", "tune"),
-    ("advisor", "Advisor", "forum"),
-    ("scoreboard", "Scoreboard", "timer"),
-    ("history", "History", "history"),
-)
 
-COMING_LATER = {
-    "setup": (
-        "tune",
-        "The setup sheet",
-        "Your session's actual setup, all 24 parameters, and how far it has drifted from the "
-        "car's reference setup. Changes waiting for your decision will be listed here.",
-    ),
-    "advisor": (
-        "forum",
-        "The advisor",
-        "Tell it what the car is doing wrong — loose on entry, pushing mid-corner, bottoming "
-        "on landings — and it proposes setup changes with its reasoning.",
-    ),
-    "scoreboard": (
-        "timer",
-        "Lap times",
-        "Best lap, average and consistency for every run and heat, so you can tell whether "
-        "the last change worked.",
-    ),
-    "history": (
-        "history",
-        "History",
-        "Past sessions with their setups and changes, and two setups side by side.",
-    ),
-}
+class PanelHost:
+    """One tab's panel in its container, built lazily and rebuilt when stale."""
+
+    def __init__(self, panel: Panel, container: ui.element, badge: ui.badge) -> None:
+        self.panel = panel
+        self.container = container
+        self.badge = badge
+        self.stale = True
+
+    async def build(self) -> None:
+        self.stale = False
+        self.container.clear()
+        with self.container:
+            await self.panel.build()
+
+    def clear(self) -> None:
+        self.stale = True
+        self.container.clear()
+
+    async def update_badge(self) -> None:
+        text = await self.panel.badge()
+        self.badge.set_text(text or "")
+        self.badge.set_visibility(bool(text))
 
 
 class AppShell:
-    """One per browser tab. Holds the tab's workspace and rebuilds everything on a switch."""
+    """One per browser tab: the tab's workspace, its racer, and the panels of the tabs."""
 
     def __init__(self) -> None:
         self.workspace = Workspace()
-        self.racer: profile_service.RacerProfile | None = None
-        # The racer's active session in the database (None if none), read once per render.
-        self.active: sessions.ActiveSession | None = None
+        self.racer: RacerProfile | None = None
+        self._notification: ui.notification | None = None
         # Dialogs and notifications are created here, never inside content that a refresh
         # may delete while a handler is still running.
         self.root = ui.context.client.layout
         self.selector = RacerSelector(self)
-        with ui.header().classes("bg-slate-900 text-white items-center px-3 py-2 gap-2"):
-            ui.icon("sports_motorsports", size="28px").classes("text-orange-400")
+        with ui.header().classes("bg-slate-900 text-white items-center px-3 py-1 gap-2"):
+            ui.icon("sports_motorsports", size="28px").classes("text-orange-400").props(
+                'aria-hidden="true"'
+            )
             ui.label("Pitbox").classes("text-xl font-bold tracking-wide")
             ui.space()
             self.chip_area = ui.row().classes("items-center")
+        self.context = TabContext(
+            _racer=self._current_racer,
+            _workspace=lambda: self.workspace,
+            save_workspace=self.save,
+            notify=self.notify,
+            refresh=self.refresh,
+            show_tab=self.show_tab,
+            dialog_host=self.root,
+        )
         with ui.footer().classes("bg-white text-slate-900 p-0 border-t border-slate-300"):
             with (
-                ui.tabs(value="garage")
+                ui.tabs(value=TABS[0].key, on_change=self._tab_shown)
                 .classes("w-full")
                 .props(
                     "dense no-caps active-color=primary indicator-color=primary mobile-arrows"
                 ) as self.tabs
             ):
-                for key, label, icon in TABS:
-                    ui.tab(key, label=label, icon=icon).classes("tap").mark(f"tab-{key}")
+                badges = {}
+                for tab in TABS:
+                    with (
+                        ui.tab(tab.key, label=tab.label, icon=tab.icon)
+                        .classes("tap")
+                        .mark(f"tab-{tab.key}")
+                    ):
+                        badges[tab.key] = (
+                            ui.badge("", color="accent").props("floating").mark(f"badge-{tab.key}")
+                        )
+                        badges[tab.key].set_visibility(False)
         self.main = ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-3")
+        self.hosts: dict[str, PanelHost] = {}
+        with self.main:
+            self.notice = ui.column().classes("w-full gap-2")
+            with ui.tab_panels(self.tabs, value=TABS[0].key).classes("w-full bg-transparent"):
+                for tab in TABS:
+                    with ui.tab_panel(tab.key).classes("p-0"):
+                        container = ui.column().classes("w-full gap-3").mark(f"panel-{tab.key}")
+                    self.hosts[tab.key] = PanelHost(
+                        tab.panel(self.context), container, badges[tab.key]
+                    )
 
-    # --- loading ----------------------------------------------------------------------------
+    def _current_racer(self) -> RacerProfile:
+        assert self.racer is not None
+        return self.racer
+
+    # --- opening -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the tab on its racer: the one it had, or the default for a new tab."""
+        """Open the tab on its racer: the one it had, else this device's last, else the default.
+
+        Tab storage is lost when the server restarts; the browser tab still knows its racer.
+        """
         self.workspace = state.load_workspace()
+        had = self.workspace.racer_id
+        if had is None:
+            had = await state.tab_racer()
+            if had is not None:
+                self.workspace = Workspace(racer_id=had)
+        wanted = had if had is not None else state.device_racer()
+        self.racer = await self._racer_or_default(wanted)
+        if self.workspace.racer_id != self.racer.id or not self.workspace.form_drafts:
+            self.workspace = await workspaces.open_workspace(self.racer.id)
+        if had is not None and had != self.racer.id:
+            self._say_racer_gone()
+        self.save()
         await self.render()
 
-    async def _resolve_racer(self) -> None:
-        """Make sure the workspace points at an existing racer, falling back to the default."""
-        if self.workspace.racer_id is not None:
+    async def _racer_or_default(self, racer_id: int | None) -> RacerProfile:
+        if racer_id is not None:
             try:
-                self.racer = await profile_service.get_profile(self.workspace.racer_id)
-                return
+                return await profile_service.get_profile(racer_id)
             except NotFoundError:
-                self.notify(
-                    "The racer this tab was using has been deleted; switched to the default racer.",
-                    type="warning",
-                )
-        self.racer = await profile_service.get_or_create_default_profile()
-        self.workspace = await workspaces.open_workspace(self.racer.id)
-        self.save()
+                pass
+        return await profile_service.get_or_create_default_profile()
+
+    def _say_racer_gone(self) -> None:
+        assert self.racer is not None
+        self._say_once(
+            f"The racer this tab was using has been deleted: it now works as {self.racer.name}."
+        )
+
+    def _say_once(self, text: str) -> None:
+        self.notice.clear()
+        with (
+            self.notice,
+            ui.card()
+            .classes("w-full pit-card bg-amber-50 border border-amber-400")
+            .props("role=status")
+            .mark("racer-notice") as card,
+        ):
+            with ui.row().classes("w-full items-center no-wrap gap-2"):
+                ui.icon("info", size="24px").classes("text-amber-800")
+                ui.label(text).classes("grow text-slate-900")
+                ui.button(icon="close", on_click=card.delete).props(
+                    'flat round aria-label="Dismiss"'
+                ).classes("tap")
+
+    # --- drawing -----------------------------------------------------------------------------
 
     async def render(self) -> None:
-        await self._resolve_racer()
-        assert self.racer is not None
-        self.active = await sessions.active_session(self.racer.id)
+        """Show the racer: the chip, the visible panel now, the hidden ones when opened."""
         self._render_chip()
-        self.main.clear()
-        with self.main:
-            self._render_resume_banner()
-            with (
-                ui.tab_panels(self.tabs, value=self.tabs.value)
-                .classes("w-full bg-transparent")
-                .props("animated")
-            ):
-                with ui.tab_panel("garage").classes("p-0"):
-                    await GaragePanel(self).build()
-                with ui.tab_panel("event").classes("p-0"):
-                    await EventPanel(self).build()
-                for key, (icon, title, text) in COMING_LATER.items():
-                    with ui.tab_panel(key).classes("p-0"):
-                        empty_state(icon, title, text)
+        for host in self.hosts.values():
+            # Nothing of the previous racer stays on the page, not even in a hidden tab.
+            host.clear()
+        await self._build_visible()
+        for host in self.hosts.values():
+            await host.update_badge()
+
+    async def _build_visible(self) -> None:
+        host = self.hosts.get(self.tabs.value)
+        if host is not None and host.stale:
+            await host.build()
+
+    async def _tab_shown(self) -> None:
+        await self._build_visible()
+
+    async def refresh(self, *topics: str) -> None:
+        """Rebuild the panels that watch any of ``topics``; "racer" re-reads the racer first."""
+        if "racer" in topics:
+            await self._check_racer()
+            return
+        for host in self.hosts.values():
+            if host.panel.watches & set(topics):
+                host.stale = True
+                await host.update_badge()
+        await self._build_visible()
+
+    async def _check_racer(self) -> None:
+        """The racer was renamed, or deleted in another tab: show the racer as it is now."""
+        assert self.racer is not None
+        try:
+            self.racer = await profile_service.get_profile(self.racer.id)
+        except NotFoundError:
+            self.racer = await profile_service.get_or_create_default_profile()
+            self.workspace = await workspaces.open_workspace(self.racer.id)
+            self.save()
+            self._say_racer_gone()
+        await self.render()
+
+    def show_tab(self, key: str) -> None:
+        self.tabs.set_value(key)
 
     def _render_chip(self) -> None:
         assert self.racer is not None
@@ -128,7 +211,7 @@ class AppShell:
         with self.chip_area:
             with (
                 ui.button(on_click=self.selector.open)
-                .props("flat no-caps rounded")
+                .props(f'flat no-caps rounded aria-label="Racer: {self.racer.name}. Switch racer"')
                 .classes("tap text-white bg-slate-800 px-2")
                 .mark("racer-chip")
             ):
@@ -145,71 +228,31 @@ class AppShell:
                         )
                     ui.icon("expand_more", size="20px")
 
-    def _render_resume_banner(self) -> None:
-        current = self.active
-        if current is None or self.workspace.active_session_id == current.id:
-            return
-        with (
-            ui.card()
-            .classes("w-full pit-card bg-amber-50 border border-amber-300")
-            .mark("resume-banner")
-        ):
-            with ui.row().classes("w-full items-center gap-3 no-wrap"):
-                ui.icon("play_circle", size="32px").classes("text-amber-700")
-                with ui.column().classes("gap-0 grow min-w-0"):
-                    ui.label("Session in progress").classes("font-bold")
-                    ui.label(f"{current.name} · {current.vehicle_name}").classes(
-                        "text-slate-700 truncate"
-                    )
-                ui.button("Resume", on_click=once_at_a_time(self.resume)).classes("tap").mark(
-                    "resume-session"
-                )
-
-    # --- actions ----------------------------------------------------------------------------
+    # --- actions -----------------------------------------------------------------------------
 
     def notify(self, message: str, **kwargs) -> None:
-        # At the top and brief: the bottom of a phone screen is the tab bar, under the thumb.
+        """One short message at a time, at the top, below the header: the bottom of a phone
+        screen is the tab bar under the thumb. A new message replaces the one showing.
+        ``timeout`` is in seconds; None keeps it until dismissed."""
         kwargs.setdefault("position", "top")
-        kwargs.setdefault("timeout", 2500)
+        kwargs.setdefault("timeout", 3)
         kwargs.setdefault("classes", "below-header")
         with self.root:
-            ui.notify(message, **kwargs)
+            if self._notification is not None and not self._notification.is_deleted:
+                self._notification.dismiss()
+            self._notification = ui.notification(message, **kwargs)
 
     def save(self) -> None:
         with self.root:
             state.store_workspace(self.workspace)
 
-    async def resume(self) -> None:
-        try:
-            self.workspace = await workspaces.resume_session(self.workspace)
-        except PitboxError as exc:  # ended in another tab meanwhile
-            self.notify(str(exc), type="warning")
-            await self.render()
-            return
-        self.save()
-        self.tabs.value = "event"
-        await self.render()
-        self.notify("Session resumed", type="positive")
-
     async def switch_to(self, racer_id: int, *, keep_drafts: bool) -> None:
-        """Replace the whole workspace with the racer's and rebuild every tab."""
+        """Replace the whole workspace with the racer's and show the racer."""
         self.workspace = await workspaces.switch_to(
             self.workspace, racer_id, keep_drafts=keep_drafts
         )
+        self.racer = await profile_service.get_profile(racer_id)
+        self.notice.clear()
         self.save()
         await self.render()
-        assert self.racer is not None
         self.notify(f"Now working as {self.racer.name}", type="positive")
-
-
-def avatar(initials: str, is_default: bool, *, small: bool = False) -> None:
-    size = "width:36px;height:36px;font-size:0.9rem" if small else ""
-    ui.label(initials).classes("avatar" + (" default" if is_default else "")).style(size)
-
-
-def empty_state(icon: str, title: str, text: str) -> None:
-    with ui.card().classes("w-full pit-card items-center text-center py-8 px-4 gap-2"):
-        ui.icon(icon, size="48px").classes("text-slate-400")
-        ui.label(title).classes("text-lg font-bold")
-        ui.label(text).classes("text-slate-600 max-w-md")
-        ui.label("Coming in a later version of Pitbox.").classes("text-sm text-slate-500")

@@ -1,17 +1,46 @@
-"""The tab's workspace in NiceGUI's tab storage: the only place that touches ``app.storage.tab``."""
+"""Where a browser tab keeps what it works on; the only module that touches NiceGUI's storage.
 
-from nicegui import app
+- The workspace (racer and typed input) lives in tab storage: it survives a reload of the tab.
+- The tab's racer is also kept in the browser tab itself (``sessionStorage``), which survives a
+  server restart that empties tab storage.
+- The racer a device used last lives in user storage (a signed cookie and a file per browser),
+  so a new tab on the same phone opens on that racer.
+"""
+
+from __future__ import annotations
+
+from nicegui import app, ui
 
 from services.workspace import Workspace
 
-_KEY = "workspace"
+_WORKSPACE = "workspace"
+_DEVICE_RACER = "racer_id"
+_TAB_RACER_KEY = "pitbox.racer"
 
 
 def load_workspace() -> Workspace:
     """The tab's workspace (empty for a new tab). Call after the client has connected."""
-    return Workspace.from_storage(app.storage.tab.get(_KEY))
+    return Workspace.from_storage(app.storage.tab.get(_WORKSPACE))
 
 
 def store_workspace(workspace: Workspace) -> None:
-    """Replace the tab's workspace as a whole."""
-    app.storage.tab[_KEY] = workspace.to_storage()
+    """Replace the tab's workspace as a whole, and remember its racer for this device."""
+    app.storage.tab[_WORKSPACE] = workspace.to_storage()
+    if workspace.racer_id is not None:
+        app.storage.user[_DEVICE_RACER] = workspace.racer_id
+        ui.run_javascript(f"sessionStorage.setItem('{_TAB_RACER_KEY}', '{workspace.racer_id}')")
+
+
+def device_racer() -> int | None:
+    """The racer this browser used last, if any."""
+    value = app.storage.user.get(_DEVICE_RACER)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def tab_racer() -> int | None:
+    """The racer this browser tab worked as before the server lost its tab storage."""
+    try:
+        value = await ui.run_javascript(f"sessionStorage.getItem('{_TAB_RACER_KEY}')", timeout=3)
+    except TimeoutError:
+        return None
+    return int(value) if isinstance(value, str) and value.isdigit() else None

@@ -16,9 +16,39 @@ body { background: #F1F5F9; color: #0F172A; }
 .q-tab__label { font-size: 0.82rem; font-weight: 600; }
 .below-header { margin-top: 64px; }
 .q-field__messages { font-size: 0.8rem; }
+.pre-line { white-space: pre-line; }
+/* The setup sheet: a row per parameter, drift marked in amber with the reference value. */
+.setup-row { padding: 2px 4px; border-left: 4px solid transparent; border-radius: 6px; }
+.setup-row.drifted { border-left-color: #B45309; background: #FFFBEB; }
+.ref-note { font-size: 0.85rem; color: #78350F; padding-left: 12px; min-height: 0; }
+.ref-note:empty { display: none; }
+.stepper { margin-top: 4px; }
+.setup-grid { display: grid; grid-template-columns: 1fr; gap: 8px 16px; }
+@media (min-width: 768px) { .setup-grid { grid-template-columns: 1fr 1fr; } }
+.sheet-group { font-weight: 700; margin-top: 10px; color: #0F172A; }
+.sheet-grid { display: grid; grid-template-columns: minmax(8rem, 1fr) 2fr; gap: 2px 12px;
+              border-top: 1px solid #CBD5E1; padding-top: 4px; }
+.sheet-label { color: #334155; }
+.sheet-value { color: #000; font-weight: 700; font-variant-numeric: tabular-nums; }
+.sheet-value.changed { color: #7C2D12; }
+/* The main action of a long form stays within the thumb's reach. */
+.sticky-action { position: sticky; bottom: 0; z-index: 2; background: white; padding: 8px 0; }
+.sticky-top { position: sticky; top: 0; z-index: 2; }
+.sticky-bottom { position: sticky; bottom: 0; z-index: 2; }
+@media print {
+  .q-layout, .q-header, .q-footer, .no-print, .q-notifications { display: none !important; }
+  .q-dialog__backdrop { display: none !important; }
+  .q-dialog__inner { position: static !important; padding: 0 !important; }
+  .q-scrollarea, .q-scrollarea__container, .q-scrollarea__content {
+    position: static !important; height: auto !important; overflow: visible !important; }
+  .print-sheet { max-width: none !important; padding: 0 !important; font-size: 11pt; }
+  body { background: white !important; }
+}
 """
 
 
 def apply() -> None:
     ui.colors(primary=PRIMARY, secondary="#1E293B", accent="#0369A1", dark=INK)
     ui.add_css(CSS)
+    # Sentence case reads faster than capitals on a small screen.
+    ui.button.default_props("no-caps")

@@ -31,6 +31,12 @@ async def switch_racer(user: User, racer, *, confirm: bool = False) -> None:
     await user.should_see(f"Now working as {racer.name}")
 
 
+async def type_into(user: User, marker: str, text: str) -> None:
+    """Type into a field once it is on the page (panels build after the page connects)."""
+    await user.should_see(marker=marker)
+    user.find(marker=marker).type(text)
+
+
 async def current_racer(user: User) -> str:
     await user.should_see(marker="current-racer-name")
     return user.find(marker="current-racer-name").elements.pop().text
@@ -49,6 +55,14 @@ async def racer_with_session(name: str, session_name: str = "Sunday club race", 
         )
     await Message.create(session=session, role=MessageRole.RACER, content="Loose on entry")
     return racer, session
+
+
+async def pending_ids(session) -> list[int]:
+    return (
+        await SetupChange.filter(session_id=session.id, status="pending")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 async def wait_for(condition, attempts: int = 50) -> None:
@@ -99,56 +113,62 @@ async def test_switch_clears_session_state(user: User):
     dad, session = await racer_with_session("Dad", pending=2)
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    user.find(marker="resume-session").click()
+    user.find(marker="tab-event").click()
     await user.should_see(marker="active-session")
-    before = tab_workspace(user)
-    assert before["active_session_id"] == session.id and before["actual_setup"]
-    assert before["track_context"] == {"surface": "Loam", "traction": "High"}
-    assert [c["parameter"] for c in before["pending_changes"]] == ["front_shock_oil", "rear_toe"]
-    assert before["messages"] == [{"role": "racer", "content": "Loose on entry"}]
-    user.find(marker="garage.add_car.brand").type("Mugen")
+    user.find(marker="tab-setup").click()
+    await user.should_see(marker="twin-header")
+    await user.should_see(marker="pending-" + str((await pending_ids(session))[0]))
+    user.find(marker="tab-garage").click()
+    await type_into(user, "garage.add_car.brand", "Mugen")
+    assert tab_workspace(user)["form_drafts"]["garage.add_car"]["brand"] == "Mugen"
 
     await open_selector(user)
     user.find(marker=f"switch-to-{lena.id}").click()
     await user.should_see(marker="switch-warning")
-    await user.should_see("• Session “Sunday club race” (2 pending changes)")
+    await user.should_see("• Session “Sunday club race” (2 changes waiting for you)")
     await user.should_see("• Unsaved input in “Add a car”")
     user.find(marker="keep-drafts").click()  # untick: drop the typed brand
     user.find(marker="confirm-switch").click()
     await user.should_see("Now working as Lena")
 
-    after = tab_workspace(user)
-    assert after["racer_id"] == lena.id
-    assert after["active_session_id"] is None
-    assert after["actual_setup"] == {} and after["pending_changes"] == []
-    assert after["track_context"] == {} and after["messages"] == []
-    assert after["form_drafts"] == {}
-    await user.should_not_see(marker="active-session")
-    await user.should_not_see("Sunday club race")
+    # The whole workspace is Lena's: Dad's typed input is gone from the tab and his session,
+    # twin, pending changes, conditions and messages show nowhere.
+    assert tab_workspace(user) == {"racer_id": lena.id, "form_drafts": {}}
+    for tab in ("garage", "event", "setup"):
+        user.find(marker=f"tab-{tab}").click()
+        await user.should_not_see(marker="active-session")
+        await user.should_not_see("Sunday club race")
+        await user.should_not_see(marker="twin-header")
+    await user.should_see(marker="setup-no-session")
     # Nothing was lost: Dad's session is still active in the database.
     assert (await sessions.active_session(dad.id)).id == session.id
+    assert len(await pending_ids(session)) == 2
 
 
 async def test_cancelled_switch_keeps_everything(user: User):
     _, session = await racer_with_session("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    user.find(marker="resume-session").click()
-    await user.should_see(marker="active-session")
+    await user.should_see(marker="add-car")
+    user.find(marker="add-car").click()  # Dad has a car: the form starts folded
+    await type_into(user, "garage.add_car.brand", "Mugen")
     await open_selector(user)
     user.find(marker=f"switch-to-{lena.id}").click()
     await user.should_see(marker="switch-warning")
     user.find(marker="cancel-switch").click()
     await user.should_not_see(marker="switch-warning")
-    assert tab_workspace(user)["active_session_id"] == session.id
+    assert tab_workspace(user)["form_drafts"]["garage.add_car"]["brand"] == "Mugen"
     assert await current_racer(user) == "Dad"
+    user.find(marker="tab-event").click()
+    await user.should_see(marker="active-session")
+    assert (await sessions.active_session(session.profile_id)).id == session.id
 
 
 async def test_unsaved_input_warns_and_can_be_kept_as_draft(user: User):
     dad = await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    user.find(marker="garage.add_car.brand").type("Mugen")
+    await type_into(user, "garage.add_car.brand", "Mugen")
     await open_selector(user)
     user.find(marker=f"switch-to-{lena.id}").click()
     await user.should_see("• Unsaved input in “Add a car”")
@@ -162,18 +182,18 @@ async def test_unsaved_input_warns_and_can_be_kept_as_draft(user: User):
     assert field.value == "Mugen"
 
 
-async def test_switching_back_offers_to_resume_the_session(user: User):
-    dad, session = await racer_with_session("Dad", pending=0)
+async def test_switching_back_resumes_the_session_where_it_was(user: User):
+    dad, session = await racer_with_session("Dad", pending=1)
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    user.find(marker="resume-session").click()
+    user.find(marker="tab-event").click()
     await user.should_see(marker="active-session")
     await switch_racer(user, lena, confirm=True)
+    await user.should_not_see(marker="active-session")
     await switch_racer(user, dad)
-    await user.should_see(marker="resume-banner")
-    user.find(marker="resume-session").click()
     await user.should_see(marker="active-session-name")
-    assert tab_workspace(user)["active_session_id"] == session.id
+    user.find(marker="tab-setup").click()
+    await user.should_see(marker=f"pending-{(await pending_ids(session))[0]}")
 
 
 async def test_set_default_from_selector(user: User):
@@ -193,6 +213,7 @@ async def test_set_default_persists_on_restart(user: User, create_user, app_envi
     await open_selector(user)
     user.find(marker=f"star-{lena.id}").click()
     await user.should_see("Lena is now the default racer: new tabs open on them")
+    await user.should_not_see(marker="current-racer-star")  # Dad's chip redrawn: all done
 
     # Restart the database side of the app, then open a brand-new tab.
     await database.disconnect()
@@ -206,20 +227,20 @@ async def test_two_users_on_different_racers_never_share_state(user: User, creat
     dad, dad_session = await racer_with_session("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    user.find(marker="resume-session").click()
+    user.find(marker="tab-event").click()
     await user.should_see(marker="active-session")
 
     other: User = create_user()
     await open_app(other)
-    await switch_racer(other, lena)
-    other.find(marker="garage.add_car.brand").type("Xray")
+    await switch_racer(other, lena, confirm=True)  # Dad's session is running: it asks
+    await type_into(other, "garage.add_car.brand", "Xray")
+    other.find(marker="tab-event").click()
+    await other.should_not_see(marker="active-session")
 
-    assert tab_workspace(user)["racer_id"] == dad.id
-    assert tab_workspace(user)["active_session_id"] == dad_session.id
-    assert tab_workspace(user)["form_drafts"] == {}
+    assert tab_workspace(user) == {"racer_id": dad.id, "form_drafts": {}}
     assert tab_workspace(other)["racer_id"] == lena.id
-    assert tab_workspace(other)["active_session_id"] is None
     assert tab_workspace(other)["form_drafts"]["garage.add_car"]["brand"] == "Xray"
+    assert (await sessions.active_session(dad.id)).id == dad_session.id
     assert await current_racer(user) == "Dad"
     assert await current_racer(other) == "Lena"
 
@@ -248,10 +269,11 @@ async def test_unknown_racer_in_tab_storage_falls_back_to_default(user: User):
     await profile_service.create_profile("Dad")
     await open_app(user)
     with user:
-        app.storage.tab["workspace"] = {"racer_id": 999_999, "active_session_id": 5}
+        app.storage.tab["workspace"] = {"racer_id": 999_999, "form_drafts": {"x": 5}}
     await open_app(user)
     assert await current_racer(user) == "Dad"
-    assert tab_workspace(user)["active_session_id"] is None
+    await user.should_see("The racer this tab was using has been deleted")
+    assert tab_workspace(user)["form_drafts"] == {}
 
 
 async def test_new_racer_form_shows_errors_beside_fields(user: User):
@@ -294,12 +316,13 @@ async def test_start_session_from_event_tab(user: User):
     await garage.add_vehicle(racer.id, "Tekno", "NB48 2.2")
     await open_app(user)
     user.find(marker="tab-event").click()
-    user.find(marker="event.start_session.name").type("Practice at Hilltop")
+    await user.should_see(marker="event.session.name")
+    user.find(marker="event.session.name").type("Practice at Hilltop")
     user.find(marker="start-session").click()
     await user.should_see(marker="active-session-name")
     active = await sessions.active_session(racer.id)
     assert active is not None and active.name == "Practice at Hilltop"
-    assert tab_workspace(user)["active_session_id"] == active.id
+    assert "event.session" not in tab_workspace(user)["form_drafts"]
 
 
 async def test_new_racer_from_the_form_appears_in_the_selector(user: User):
@@ -323,8 +346,8 @@ async def test_adding_a_car_for_a_racer_deleted_elsewhere_falls_back(user: User)
     await switch_racer(user, lena)
     await profile_service.delete_profile(lena.id)  # from another tab
 
-    user.find(marker="garage.add_car.brand").type("Tekno")
-    user.find(marker="garage.add_car.model").type("NB48")
+    await type_into(user, "garage.add_car.brand", "Tekno")
+    await type_into(user, "garage.add_car.model", "NB48")
     user.find(marker="add-car-submit").click()
     await user.should_see("The racer this tab was using has been deleted")
     assert await current_racer(user) == "Dad"
@@ -334,32 +357,33 @@ async def test_adding_a_car_for_a_racer_deleted_elsewhere_falls_back(user: User)
 async def test_ending_a_session_asks_first(user: User):
     racer, _ = await racer_with_session("Dad", pending=0)
     await open_app(user)
-    user.find(marker="resume-session").click()
+    user.find(marker="tab-event").click()
     await user.should_see(marker="end-session")
     user.find(marker="end-session").click()
     await user.should_see(marker="confirm-end-session")
     user.find(marker="confirm-end-session").click()
-    await user.should_see("Session ended and saved")
+    await user.should_see("Session ended and kept in History")
     assert await sessions.active_session(racer.id) is None
-    assert tab_workspace(user)["active_session_id"] is None
     await user.should_see(marker="start-session-form")
 
 
-async def test_resume_after_the_session_ended_in_another_tab(user: User):
+async def test_ending_a_session_already_ended_in_another_tab_says_so(user: User):
     racer, session = await racer_with_session("Dad", pending=0)
     await open_app(user)
-    await user.should_see(marker="resume-banner")
-    await sessions.end_session(racer.id, session.id)  # from another tab
-    user.find(marker="resume-session").click()
-    await user.should_see("This racer has no active session to resume")
-    await user.should_not_see(marker="resume-banner")
+    user.find(marker="tab-event").click()
+    await user.should_see(marker="end-session")
+    await sessions.close_session(racer.id, session.id)  # from another tab
+    user.find(marker="end-session").click()
+    await user.should_see(marker="confirm-end-session")
+    user.find(marker="confirm-end-session").click()
+    await user.should_see("This session is not active")
+    await user.should_see(marker="start-session-form")
 
 
-async def test_typed_input_is_kept_for_the_racer_when_leaving_a_field(user: User, create_user):
+async def test_typed_input_is_kept_for_the_racer_while_typing(user: User, create_user):
     dad = await profile_service.create_profile("Dad")
     await open_app(user)
-    brand = user.find(marker="garage.add_car.brand")
-    brand.type("Mugen").trigger("blur")
+    await type_into(user, "garage.add_car.brand", "Mugen")  # never leaving the field
     for _ in range(50):
         if await drafts.load_drafts(dad.id):
             break

@@ -1,0 +1,116 @@
+"""Pieces every tab uses: dialogs that ask once, buttons that run once at a time, the avatar,
+the empty state and the confirm dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+from nicegui.events import ClickEventArguments
+
+
+async def ask(dialog: ui.dialog) -> Any:
+    """Open a one-shot dialog, wait for its answer (None if dismissed), then remove it."""
+    client = dialog.client
+    result = await dialog
+    # The page may have closed while the dialog was open: then it is already gone.
+    if not client.is_deleted and not dialog.is_deleted:
+        dialog.delete()
+    return result
+
+
+def once_at_a_time(
+    handler: Callable[[], Awaitable[None]],
+) -> Callable[[ClickEventArguments], Awaitable[None]]:
+    """A click handler whose button shows a spinner and ignores taps until it has finished.
+
+    A gloved double tap must not start two sessions or add the same car twice.
+    """
+
+    # No functools.wraps: NiceGUI reads the signature to decide whether to pass the event.
+    async def run(event: ClickEventArguments) -> None:
+        button = event.sender
+        if button.props.get("loading"):
+            return
+        button.props("loading")
+        try:
+            await handler()
+        finally:
+            if not button.is_deleted:
+                button.props(remove="loading")
+
+    return run
+
+
+def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dialog, ui.card]:
+    """A dialog with a titled card, named for screen readers by its title."""
+    with ui.dialog() as dialog:
+        card = (
+            ui.card()
+            .classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card")
+            .props(f'role=dialog aria-label="{_attr(title)}"')
+            .mark(marker)
+        )
+        with card:
+            ui.label(title).classes("text-lg font-bold")
+    return dialog, card
+
+
+def _attr(text: str) -> str:
+    return text.replace('"', "'")
+
+
+async def confirm(
+    title: str,
+    lines: list[str] | str,
+    *,
+    action: str,
+    cancel: str = "Cancel",
+    danger: bool = False,
+    marker: str = "confirm",
+) -> bool:
+    """Ask a yes/no question in a dialog; True when the racer taps ``action``."""
+    dialog, card = dialog_card(title, marker=f"{marker}-dialog")
+    with card:
+        for line in [lines] if isinstance(lines, str) else lines:
+            ui.label(line).classes("text-slate-800")
+        with ui.row().classes("w-full justify-end gap-2 mt-2"):
+            ui.button(cancel, on_click=dialog.close).props("flat").classes("tap").mark(
+                f"{marker}-cancel"
+            )
+            ui.button(
+                action,
+                color="negative" if danger else "primary",
+                on_click=lambda: dialog.submit(True),
+            ).classes("tap").mark(f"{marker}-ok")
+    return bool(await ask(dialog))
+
+
+def avatar(initials: str, is_default: bool, *, small: bool = False) -> ui.label:
+    """A racer's initials in a circle; the default racer's is orange."""
+    label = ui.label(initials).classes("avatar" + (" default" if is_default else ""))
+    if small:
+        label.style("width:36px;height:36px;font-size:0.9rem")
+    return label.props('aria-hidden="true"')
+
+
+def empty_state(icon: str, title: str, text: str, *, marker: str | None = None) -> ui.card:
+    """A card that says why a place is empty and what to do; add an action button inside."""
+    card = ui.card().classes("w-full pit-card items-center text-center py-8 px-4 gap-2")
+    if marker:
+        card.mark(marker)
+    with card:
+        ui.icon(icon, size="48px").classes("text-slate-500")
+        ui.label(title).classes("text-lg font-bold")
+        ui.label(text).classes("text-slate-700 max-w-md")
+    return card
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 car", "3 cars"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def section_title(text: str) -> ui.label:
+    return ui.label(text).classes("text-lg font-bold px-1")

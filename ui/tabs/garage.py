@@ -1,0 +1,322 @@
+"""Garage tab: the racer's cars, each with its reference ("shop master") setup."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from models import Vehicle
+from models.setup_sheet import GROUPS
+from services import drafts, garage, setups
+from services.errors import NotFoundError, PitboxError, StaleWriteError, ValidationError
+from ui.components import ask, confirm, dialog_card, empty_state, once_at_a_time, plural
+from ui.forms import DraftForm, DraftKeeper
+from ui.printing import print_sheet
+from ui.setup_sheet import SetupSheetEditor, show_rebase
+from ui.tabs.context import Panel
+
+ADD_FORM = "garage.add_car"
+EDIT_FORM = "garage.edit_car"
+REFERENCE_FORM = "garage.reference"
+
+
+class GaragePanel(Panel):
+    watches = frozenset({"cars", "racer"})
+
+    async def build(self) -> None:
+        racer = self.ctx.racer
+        cars = await garage.list_vehicles(racer.id)
+        ui.label(f"{racer.name}'s garage").classes("text-lg font-bold px-1 break-words").mark(
+            "garage-title"
+        )
+        if not cars:
+            empty_state(
+                "directions_car",
+                "No cars yet",
+                "Add your first car below, then set its reference setup and start a session.",
+                marker="garage-empty",
+            )
+        for car in cars:
+            self._car_card(car, others=[c for c in cars if c.id != car.id])
+        self._add_form(open_=not cars)
+
+    # --- the list ---------------------------------------------------------------------------
+
+    def _car_card(self, car: Vehicle, others: list[Vehicle]) -> None:
+        with ui.card().classes("w-full pit-card gap-1").mark(f"car-{car.id}"):
+            with ui.row().classes("items-center gap-3 no-wrap w-full"):
+                ui.icon("directions_car", size="32px").classes("text-slate-600").props(
+                    'aria-hidden="true"'
+                )
+                with ui.column().classes("gap-0 min-w-0 grow"):
+                    ui.label(car.display_name).classes("font-bold text-base break-words")
+                    details = [car.full_name] if car.nickname else []
+                    if car.transponder:
+                        details.append(f"Transponder {car.transponder}")
+                    if details:
+                        ui.label(" · ".join(details)).classes("text-slate-700 text-sm")
+                with (
+                    ui.button(icon="more_vert")
+                    .props(f'flat round color=grey-9 aria-label="More for {car.display_name}"')
+                    .classes("tap")
+                    .mark(f"car-menu-{car.id}"),
+                    ui.menu(),
+                ):
+                    ui.menu_item("Edit name and transponder", lambda c=car: self.edit_car(c))
+                    if others:
+                        ui.menu_item(
+                            "Copy setup from another car", lambda c=car: self.copy_setup(c, others)
+                        )
+                    ui.menu_item("Print setup sheet", lambda c=car: self.print_car(c))
+                    ui.menu_item("Delete car", lambda c=car: self.delete_car(c)).classes(
+                        "text-red-800"
+                    ).mark(f"delete-car-{car.id}")
+            ui.button(
+                "Reference setup", icon="tune", on_click=lambda c=car: self.edit_reference(c)
+            ).props("outline no-caps").classes("tap w-full").mark(f"reference-{car.id}")
+
+    def _add_form(self, *, open_: bool) -> None:
+        form = DraftForm(self.ctx, ADD_FORM)
+        with (
+            ui.expansion("Add a car", icon="add", value=open_ or form.has_draft)
+            .classes("w-full pit-card bg-white")
+            .props("header-class='text-base font-semibold'")
+            .mark("add-car")
+        ):
+            car_fields(form)
+
+            async def add() -> None:
+                form.clear_errors()
+                try:
+                    car = await garage.add_vehicle(form.keeper.racer_id, **form.values())
+                except ValidationError as exc:
+                    form.show_errors(exc.errors)
+                    return
+                except NotFoundError:  # the racer was deleted in another tab
+                    await self.ctx.refresh("racer")
+                    return
+                await form.submitted()
+                self.ctx.notify(f"Added {car.full_name}", type="positive")
+                await self.ctx.refresh("cars")
+
+            ui.button("Add car", icon="add", on_click=once_at_a_time(add)).classes(
+                "tap w-full mt-2"
+            ).mark("add-car-submit")
+
+    # --- edit and delete --------------------------------------------------------------------
+
+    async def edit_car(self, car: Vehicle) -> None:
+        with self.dialog():
+            dialog, card = dialog_card(f"Edit {car.display_name}", marker="edit-car")
+        form = DraftForm(self.ctx, drafts.form_key(EDIT_FORM, car.id))
+        with card:
+            car_fields(form, car)
+
+            async def save() -> None:
+                form.clear_errors()
+                try:
+                    await garage.update_vehicle(form.keeper.racer_id, car.id, **form.values())
+                except ValidationError as exc:
+                    form.show_errors(exc.errors)
+                    return
+                except NotFoundError as exc:
+                    self.ctx.notify(str(exc), type="warning")
+                    dialog.submit(False)
+                    return
+                await form.submitted()
+                dialog.submit(True)
+
+            with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap")
+                ui.button("Save", on_click=once_at_a_time(save)).classes("tap").mark("save-car")
+        if await ask(dialog):
+            self.ctx.notify("Car saved", type="positive")
+            await self.ctx.refresh("cars")
+
+    async def delete_car(self, car: Vehicle) -> None:
+        try:
+            preview = await garage.deletion_preview(self.ctx.racer.id, car.id)
+        except NotFoundError as exc:
+            self.ctx.notify(str(exc), type="warning")
+            await self.ctx.refresh("cars")
+            return
+        taken = [plural(n, w.rstrip("s")) for w, n in preview.counts.items() if n]
+        lines = [
+            f"This also deletes {', '.join(taken)}." if taken else "It has no sessions yet.",
+            "This cannot be undone.",
+        ]
+        with self.dialog():
+            sure = await confirm(
+                f"Delete {preview.name}?",
+                lines,
+                action="Delete car",
+                danger=True,
+                marker="delete-car",
+            )
+        if not sure:
+            return
+        try:
+            await garage.delete_vehicle(self.ctx.racer.id, car.id)
+        except NotFoundError as exc:
+            self.ctx.notify(str(exc), type="warning")
+        else:
+            self.ctx.notify(f"Deleted {preview.name}", type="positive")
+        await self.ctx.refresh("cars", "session", "setup")
+
+    # --- the reference setup ------------------------------------------------------------------
+
+    async def edit_reference(self, car: Vehicle) -> None:
+        await ReferenceEditor(self, car).open()
+
+    async def copy_setup(self, car: Vehicle, others: list[Vehicle]) -> None:
+        with self.dialog():
+            dialog, card = dialog_card(f"Copy a setup into {car.display_name}", marker="copy-setup")
+        with card:
+            source = (
+                ui.select({c.id: c.display_name for c in others}, value=others[0].id, label="From")
+                .props("outlined")
+                .classes("w-full")
+                .mark("copy-from")
+            )
+            ui.label("Groups to copy").classes("font-semibold mt-1")
+            boxes = {
+                g: ui.checkbox(g, value=True).classes("tap").mark(f"copy-group-{g}") for g in GROUPS
+            }
+            ui.label("The other groups of this car's reference setup stay as they are.").classes(
+                "text-sm text-slate-700"
+            )
+            with ui.row().classes("w-full justify-end gap-2 mt-2"):
+                ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap")
+                ui.button("Copy", on_click=lambda: dialog.submit(True)).classes("tap").mark(
+                    "copy-ok"
+                )
+        if not await ask(dialog):
+            return
+        groups = [g for g, box in boxes.items() if box.value]
+        try:
+            await garage.copy_reference_setup(
+                self.ctx.racer.id, car.id, source.value, groups, expected_version=car.version
+            )
+        except ValidationError as exc:
+            self.ctx.notify(" ".join(exc.errors.values()), type="negative")
+            return
+        except (StaleWriteError, NotFoundError) as exc:
+            self.ctx.notify(str(exc), type="warning")
+        else:
+            self.ctx.notify(f"Copied {', '.join(groups)} into {car.display_name}", type="positive")
+        await self.ctx.refresh("cars")
+
+    async def print_car(self, car: Vehicle) -> None:
+        with self.dialog():
+            await print_sheet(
+                title=car.display_name,
+                subtitle=f"{car.full_name} · reference setup"
+                + (f" · transponder {car.transponder}" if car.transponder else ""),
+                values=car.reference_setup or {},
+            )
+
+
+def car_fields(form: DraftForm, car: Vehicle | None = None) -> None:
+    """Brand, model, nickname and transponder, kept as a draft while typed."""
+    form.add("brand", ui.input, "Brand", default=car.brand if car else "").props("autocomplete=off")
+    form.add("model", ui.input, "Model", default=car.model if car else "").props("autocomplete=off")
+    form.add(
+        "nickname", ui.input, "Nickname (optional)", default=(car.nickname or "") if car else ""
+    )
+    form.add(
+        "transponder",
+        ui.input,
+        "Transponder (optional)",
+        default=(car.transponder or "") if car else "",
+    ).props("inputmode=numeric")
+
+
+class ReferenceEditor:
+    """The car's reference setup in a full-screen dialog, kept as a draft while typed."""
+
+    def __init__(self, panel: GaragePanel, car: Vehicle) -> None:
+        self.panel = panel
+        self.ctx = panel.ctx
+        self.car = car
+        self.keeper = DraftKeeper(self.ctx, drafts.form_key(REFERENCE_FORM, car.id))
+
+    async def open(self) -> None:
+        saved = dict(self.car.reference_setup or {})
+        self.base = saved
+        typed = self.keeper.draft.get("values") if self.keeper.draft else None
+        with self.panel.dialog(), ui.dialog().props("maximized") as dialog:
+            with (
+                ui.card()
+                .classes("w-full h-full p-0 bg-slate-100 no-shadow")
+                .props(f'role=dialog aria-label="Reference setup of {self.car.display_name}"')
+                .mark("reference-editor")
+            ):
+                with ui.row().classes("w-full items-center no-wrap px-3 py-2 bg-white sticky-top"):
+                    ui.button(icon="close", on_click=dialog.close).props(
+                        'flat round aria-label="Close without saving"'
+                    ).classes("tap")
+                    with ui.column().classes("gap-0 min-w-0 grow"):
+                        ui.label("Reference setup").classes("text-sm text-slate-700")
+                        ui.label(self.car.display_name).classes("font-bold truncate")
+                with ui.scroll_area().classes("grow w-full"):
+                    with ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-2"):
+                        if typed is not None:
+                            ui.label(
+                                "Unsaved changes from before are back. Save them or close "
+                                "and discard."
+                            ).classes("text-amber-900 bg-amber-100 rounded p-2 w-full").mark(
+                                "reference-restored"
+                            )
+                        self.editor = SetupSheetEditor(
+                            typed if typed is not None else saved,
+                            on_change=lambda values: self.keeper.keep({"values": values}),
+                            marker="reference",
+                        )
+                with ui.row().classes("w-full justify-end gap-2 p-3 bg-white sticky-bottom"):
+                    ui.button("Discard", on_click=lambda: dialog.submit("discard")).props(
+                        "flat"
+                    ).classes("tap").mark("reference-discard")
+                    ui.button(
+                        "Save setup",
+                        icon="save",
+                        on_click=once_at_a_time(lambda: self.save(dialog)),
+                    ).classes("tap grow").mark("reference-save")
+        result = await ask(dialog)
+        if result == "discard":
+            await self.keeper.submitted()
+        elif result == "saved":
+            self.ctx.notify("Reference setup saved", type="positive")
+            await self.ctx.refresh("cars")
+
+    async def save(self, dialog: ui.dialog) -> None:
+        if errors := self.editor.errors():
+            self.ctx.notify(
+                f"{plural(len(errors), 'value')} to fix before saving (marked in red)",
+                type="negative",
+            )
+            return
+        try:
+            self.car = await garage.save_reference_setup(
+                self.keeper.racer_id,
+                self.car.id,
+                self.editor.values(),
+                expected_version=self.car.version,
+            )
+        except ValidationError as exc:
+            self.editor.show_errors(exc.errors)
+            return
+        except StaleWriteError:
+            # Another screen saved first: reload theirs with the racer's own edits on top.
+            newer = await garage.get_vehicle(self.keeper.racer_id, self.car.id)
+            rebased = setups.rebase_edits(
+                self.base, self.editor.values(), newer.reference_setup or {}
+            )
+            self.car, self.base = newer, dict(newer.reference_setup or {})
+            self.editor.set_values(rebased.values)
+            show_rebase(self.ctx, rebased)
+            return
+        except PitboxError as exc:
+            self.ctx.notify(str(exc), type="warning")
+            dialog.submit(None)
+            return
+        await self.keeper.submitted()
+        dialog.submit("saved")
