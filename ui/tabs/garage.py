@@ -54,19 +54,24 @@ class GaragePanel(Panel):
                         details.append(f"Transponder {car.transponder}")
                     if details:
                         ui.label(" · ".join(details)).classes("text-slate-700 text-sm")
-                with (
+                more = (
                     ui.button(icon="more_vert")
                     .props(f'flat round color=grey-9 aria-label="More for {car.display_name}"')
                     .classes("tap")
-                    .mark(f"car-menu-{car.id}"),
-                    ui.menu(),
-                ):
-                    ui.menu_item("Edit name and transponder", lambda c=car: self.edit_car(c))
+                    .mark(f"car-menu-{car.id}")
+                )
+                with more, ui.menu() as menu:
+                    more.on_click(menu.open)
+                    ui.menu_item(
+                        "Edit name and transponder", lambda c=car: self.edit_car(c)
+                    ).mark(f"edit-car-{car.id}")
                     if others:
                         ui.menu_item(
                             "Copy setup from another car", lambda c=car: self.copy_setup(c, others)
-                        )
-                    ui.menu_item("Print setup sheet", lambda c=car: self.print_car(c))
+                        ).mark(f"copy-car-{car.id}")
+                    ui.menu_item("Print setup sheet", lambda c=car: self.print_car(c)).mark(
+                        f"print-car-{car.id}"
+                    )
                     ui.menu_item("Delete car", lambda c=car: self.delete_car(c)).classes(
                         "text-red-800"
                     ).mark(f"delete-car-{car.id}")
