@@ -256,7 +256,7 @@ async def test_editing_the_twin_logs_the_change_and_shows_the_drift(user: User):
 
 
 async def test_accept_one_pending_change_deny_another_then_undo(user: User):
-    _, _, session = await racer_in_session()
+    racer, _, session = await racer_in_session()
     oil = await setups.propose_change(racer.id, session.id, "rear_shock_oil", 350,
                                       reasoning="Loose on exit: softer rear")  # fmt: skip
     toe = await setups.propose_change(racer.id, session.id, "rear_toe", 3.5)
@@ -298,7 +298,7 @@ async def test_the_twin_becomes_the_cars_reference_after_a_look_at_the_differenc
 async def test_a_second_tab_saving_the_twin_first_is_shown_and_nothing_is_lost(
     user: User, create_user
 ):
-    _, _, session = await racer_in_session()
+    racer, _, session = await racer_in_session()
     await open_app(user)
     user.find(marker="tab-setup").click()
     await set_value(user, "twin.front_toe", -1.5)

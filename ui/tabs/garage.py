@@ -62,9 +62,9 @@ class GaragePanel(Panel):
                 )
                 with more, ui.menu() as menu:
                     more.on_click(menu.open)
-                    ui.menu_item(
-                        "Edit name and transponder", lambda c=car: self.edit_car(c)
-                    ).mark(f"edit-car-{car.id}")
+                    ui.menu_item("Edit name and transponder", lambda c=car: self.edit_car(c)).mark(
+                        f"edit-car-{car.id}"
+                    )
                     if others:
                         ui.menu_item(
                             "Copy setup from another car", lambda c=car: self.copy_setup(c, others)
