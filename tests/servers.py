@@ -93,6 +93,7 @@ class PitboxServer(Server):
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         port = free_port()
+        self.database_url = f"sqlite://{data_dir / 'pitbox.sqlite3'}"
         super().__init__(
             [sys.executable, "main.py"],
             child_env(

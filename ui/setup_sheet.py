@@ -82,8 +82,6 @@ class SetupSheetEditor(ui.column):
                         parameter.label,
                         value=value,
                         step=parameter.step,
-                        min=parameter.minimum,
-                        max=parameter.maximum,
                         suffix=parameter.unit or None,
                         validation=lambda v, p=parameter: check(p, v),
                     ).props("outlined hide-bottom-space inputmode=decimal")

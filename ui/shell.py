@@ -1,8 +1,8 @@
 """The app shell: header with the racer chip, the racer's loop as tabs, and switching racers.
 
-The shell loops over the tab registry (``ui/tabs``). A panel is built when its tab is first
-shown and rebuilt only when a topic it watches changes (``TabContext.refresh``); hidden panels
-that went stale are rebuilt when the racer opens them.
+The shell loops over the tab registry (``ui/tabs``). A panel is built when its tab is shown, and
+the visible panel is rebuilt only when a topic it watches changes (``TabContext.refresh``);
+hidden panels are not built at all.
 """
 
 from __future__ import annotations
@@ -177,6 +177,11 @@ class AppShell:
             await host.build()
 
     async def _tab_shown(self) -> None:
+        # Always fresh from the database: another tab or phone may have changed the racer's
+        # data meanwhile. Typed input comes back from the drafts.
+        host = self.hosts.get(self.tabs.value)
+        if host is not None:
+            host.stale = True
         await self._build_visible()
 
     async def refresh(self, *topics: str) -> None:

@@ -48,7 +48,16 @@ body { background: #F1F5F9; color: #0F172A; }
 
 
 def apply() -> None:
-    ui.colors(primary=PRIMARY, secondary="#1E293B", accent="#0369A1", dark=INK)
+    # Darker than Quasar's defaults so white text on them reads in sunlight (WCAG AA or better).
+    ui.colors(
+        primary=PRIMARY,
+        secondary="#1E293B",
+        accent="#0369A1",
+        dark=INK,
+        positive="#166534",
+        negative="#B91C1C",
+        info="#1E40AF",
+    )
     ui.add_css(CSS)
     # Sentence case reads faster than capitals on a small screen.
     ui.button.default_props("no-caps")

@@ -41,24 +41,20 @@ def context_fields(form: DraftForm, context: dict[str, str] | None = None) -> No
 
 
 def rounds_fields(form: DraftForm, practice: int | None, qualifying: int | None) -> None:
+    # No min/max on the fields: the browser would silently change what was typed; the
+    # service's message says what is wrong instead.
     with ui.element("div").classes("grid grid-cols-2 gap-2 w-full"):
         form.add(
             "practice_rounds",
             ui.number,
             "Practice rounds",
             default=practice,
-            min=0,
-            max=sessions.MAX_ROUNDS,
-            precision=0,
         ).props("inputmode=numeric")
         form.add(
             "qualifying_rounds",
             ui.number,
             "Qualifying rounds",
             default=qualifying,
-            min=0,
-            max=sessions.MAX_ROUNDS,
-            precision=0,
         ).props("inputmode=numeric")
 
 

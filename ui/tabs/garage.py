@@ -276,7 +276,10 @@ class ReferenceEditor:
                             on_change=lambda values: self.keeper.keep({"values": values}),
                             marker="reference",
                         )
-                with ui.row().classes("w-full justify-end gap-2 p-3 bg-white sticky-bottom"):
+                with (
+                    ui.element("div").classes("w-full p-3 bg-white sticky-bottom"),
+                    ui.row().classes("w-full max-w-3xl mx-auto justify-end gap-2 no-wrap"),
+                ):
                     ui.button("Discard", on_click=lambda: dialog.submit("discard")).props(
                         "flat"
                     ).classes("tap").mark("reference-discard")
