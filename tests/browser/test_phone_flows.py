@@ -136,3 +136,56 @@ def test_selector_on_a_desktop(server, browser):
         assert len({round(b["y"]) for b in boxes}) == 1, "desktop shows the cards side by side"
     finally:
         context.close()
+
+
+def test_a_tab_keeps_its_racer_across_a_server_restart(server, browser, phone):
+    open_app(phone, server.url)
+    open_selector(phone)
+    create_racer(phone, "Lena")
+    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    expect(phone.get_by_text("Now working as Lena")).to_be_visible()
+    phone.get_by_label("Brand").fill("Xray")  # typed for Lena, never leaving the field
+    phone.wait_for_timeout(1500)
+
+    server.restart()  # the server forgets every tab
+    phone.reload()
+    expect(chip(phone)).to_contain_text("Lena")  # the same tab, still Lena
+    expect(phone.get_by_label("Brand")).to_have_value("Xray")
+    expect(phone.get_by_text("has been deleted")).to_have_count(0)
+
+    # A new tab on the same phone opens on the racer this phone used last.
+    other = phone.context.new_page()
+    open_app(other, server.url)
+    expect(chip(other)).to_contain_text("Lena")
+    other.close()
+
+    # Another phone that never chose opens on the default racer.
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        stranger = context.new_page()
+        open_app(stranger, server.url)
+        expect(chip(stranger)).to_contain_text("Default Racer")
+    finally:
+        context.close()
+
+
+def test_a_tab_whose_racer_was_deleted_during_a_restart_says_so(server, phone):
+    open_app(phone, server.url)
+    open_selector(phone)
+    create_racer(phone, "Lena")
+    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    expect(phone.get_by_text("Now working as Lena")).to_be_visible()
+    server.stop()
+    server.start()
+    other = phone.context.browser.new_context(viewport=PHONE).new_page()
+    open_app(other, server.url)
+    open_selector(other)
+    card = other.locator(".q-dialog .racer-card").filter(has_text="Lena")
+    card.get_by_role("button").filter(has_text="delete").click()
+    other.get_by_role("button", name="Delete", exact=True).click()
+    expect(other.get_by_text("Deleted Lena")).to_be_visible()
+    other.context.close()
+
+    phone.reload()
+    expect(chip(phone)).to_contain_text("Default Racer")
+    expect(phone.get_by_text("The racer this tab was using has been deleted")).to_be_visible()

@@ -395,3 +395,30 @@ async def test_typed_input_is_kept_for_the_racer_while_typing(user: User, create
     await open_app(other)
     field = other.find(marker="garage.add_car.brand").elements.pop()
     assert field.value == "Mugen"
+
+
+async def test_late_input_of_a_form_never_lands_in_the_next_racer(user: User, monkeypatch):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await type_into(user, "garage.add_car.brand", "Mugen")
+    dads_field = user.find(marker="garage.add_car.brand").elements.pop()
+
+    # An input event of Dad's form arrives in the middle of the switch (a slow phone, a
+    # retry): the tab already works as Lena, Dad's form is still on the page.
+    get_profile = profile_service.get_profile
+
+    async def get_profile_during_the_switch(racer_id):
+        if racer_id == lena.id and not dads_field.is_deleted:
+            dads_field.set_value("Mugen MBX8R")
+        return await get_profile(racer_id)
+
+    monkeypatch.setattr(profile_service, "get_profile", get_profile_during_the_switch)
+    await switch_racer(user, lena, confirm=True)  # keeps Dad's typed brand as his draft
+    await asyncio.sleep(1.5)  # longer than the delay before a draft reaches the database
+
+    assert dads_field.is_deleted and dads_field.value == "Mugen MBX8R"  # the event did arrive
+    assert tab_workspace(user) == {"racer_id": lena.id, "form_drafts": {}}
+    assert await drafts.load_drafts(lena.id) == {}
+    assert user.find(marker="garage.add_car.brand").elements.pop().value == ""
+    assert (await drafts.load_drafts(dad.id))["garage.add_car"]["brand"] == "Mugen"
