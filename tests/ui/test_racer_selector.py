@@ -384,7 +384,8 @@ async def test_typed_input_is_kept_for_the_racer_while_typing(user: User, create
     dad = await profile_service.create_profile("Dad")
     await open_app(user)
     await type_into(user, "garage.add_car.brand", "Mugen")  # never leaving the field
-    for _ in range(50):
+    # Saved within about a second of the last keystroke (ui/forms.py SAVE_DELAY): wait up to 5 s.
+    for _ in range(250):
         if await drafts.load_drafts(dad.id):
             break
         await asyncio.sleep(0.02)
