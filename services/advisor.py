@@ -29,7 +29,7 @@ FASTER, SLOWER = "faster", "slower"
 # Score points: the guide's weight, a matching track context, and each result for this racer.
 _WEIGHT_POINTS = 10
 _PREFER_POINTS = 6
-_RESULT_POINTS = 8
+_RESULT_POINTS = 12
 # Which track fields make two sessions "similar" for the racer's history.
 _SIMILAR_FIELDS = ("traction", "surface")
 
