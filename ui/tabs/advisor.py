@@ -29,6 +29,7 @@ _SMALL_TITLE = "text-xs font-bold uppercase tracking-wide text-slate-600 pt-1"
 
 class AdvisorPanel(Panel):
     watches = frozenset({"session", "setup", "racer"})
+    show_answer = False
 
     async def build(self) -> None:
         active = await sessions.active_session(self.ctx.racer.id)
@@ -148,6 +149,7 @@ class AdvisorPanel(Panel):
             await self.ctx.refresh("session")
             return
         await self.keeper.submitted()
+        self.show_answer = True
         count = len(answer.proposals)
         self.ctx.notify(
             f"{plural(count, 'change')} waiting for you in the Setup tab"
@@ -163,12 +165,20 @@ class AdvisorPanel(Panel):
         if not thread:
             return
         ui.label("Conversation").classes("text-lg font-bold px-1 mt-1")
+        answer = None
         with ui.column().classes("w-full gap-1").mark("advisor-thread"):
             for message in thread:  # oldest first
                 if message.role == MessageRole.RACER:
                     self._racer_message(message)
                 else:
-                    self._advisor_message(message)
+                    answer = self._advisor_message(message)
+        if self.show_answer and answer is not None:
+            # The answer just asked for is at the bottom: bring it into view.
+            ui.run_javascript(
+                f'document.getElementById("c{answer.id}")'
+                '?.scrollIntoView({behavior: "smooth", block: "start"})'
+            )
+        self.show_answer = False
 
     def _racer_message(self, message: ThreadMessage) -> None:
         with (
@@ -184,12 +194,13 @@ class AdvisorPanel(Panel):
             if message.note:
                 ui.label(message.note).classes("whitespace-pre-wrap break-words").mark("racer-note")
 
-    def _advisor_message(self, message: ThreadMessage) -> None:
+    def _advisor_message(self, message: ThreadMessage) -> ui.chat_message:
         with (
             ui.chat_message(name="Advisor", stamp=_stamp(message))
             .classes("w-full")
             .props("bg-color=white")
-            .mark("advisor-message")
+            .style("scroll-margin-top: 76px")  # clear of the header when scrolled to
+            .mark("advisor-message") as bubble
         ):
             with ui.column().classes("gap-3 w-full"):
                 if not message.proposals and not message.notes:
@@ -198,13 +209,14 @@ class AdvisorPanel(Panel):
                     self._proposal(proposal)
                 for note in message.notes:
                     ui.label(note).classes("text-sm text-slate-700 break-words")
+        return bubble
 
     def _proposal(self, p: ProposalView) -> None:
         with ui.column().classes("gap-1 w-full").mark(f"proposal-{p.change_id}"):
             ui.label(p.symptom_label).classes("text-xs font-bold uppercase text-slate-600")
             ui.label(f"{p.parameter_label}: {p.change}").classes("font-bold text-base")
             ui.label(p.reasoning).classes("break-words")
-            ui.label(f"Source: {p.source}").classes("text-xs text-slate-700 break-all")
+            ui.label(f"Source: {p.source}").classes("text-xs text-slate-700 break-words")
             if p.why_ranked:
                 with ui.row().classes("items-start gap-1 no-wrap"):
                     ui.icon("thumb_up", size="18px").classes("text-green-800 mt-0.5")
