@@ -25,7 +25,7 @@ from models import (
     SessionStatus,
     SetupChange,
 )
-from models.advisor_rules import rule_book
+from models.advisor_rules import RuleBook, rule_book
 from services import advisor, sessions, setups, validation
 from services.errors import RuleError, ValidationError
 
@@ -204,7 +204,7 @@ async def ask_advisor(
     return _view(debrief, book, statuses), _view(answer, book, statuses)
 
 
-def _view(message: Message, book: Any, statuses: dict[int, ChangeStatus]) -> ThreadMessage:
+def _view(message: Message, book: RuleBook, statuses: dict[int, ChangeStatus]) -> ThreadMessage:
     data = message.data if isinstance(message.data, dict) else {}
     role = MessageRole(message.role)
     if role == MessageRole.RACER:

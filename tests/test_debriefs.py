@@ -135,7 +135,7 @@ async def test_another_racers_session_is_not_found(dad, lena):
 async def test_an_ended_session_keeps_its_thread_but_takes_no_new_debrief(dad):
     session = await start(dad.id)
     await debriefs.ask_advisor(dad.id, session.id, ["wheelies"])
-    await sessions.end_session(dad.id, session.id)
+    await sessions.close_session(dad.id, session.id)
     with pytest.raises(RuleError, match="start a new one on the Event tab"):
         await debriefs.ask_advisor(dad.id, session.id, ["wheelies"])
     assert len(await debriefs.conversation(dad.id, session.id)) == 2
@@ -150,7 +150,7 @@ async def test_a_rule_that_made_this_racer_faster_ranks_first_next_time(dad, len
     change = await setups.accept_change(dad.id, favourite.change_id)
     change.verdict = "faster"
     await change.save(update_fields=["verdict"])
-    await sessions.end_session(dad.id, earlier.id)
+    await sessions.close_session(dad.id, earlier.id)
 
     today = await start(dad.id, "Today", {"traction": "High"})
     _, answer = await debriefs.ask_advisor(dad.id, today.id, ["push_mid"])
