@@ -1,4 +1,5 @@
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -26,6 +27,22 @@ class ChangeStatus(StrEnum):
 class MessageRole(StrEnum):
     RACER = "racer"
     ADVISOR = "advisor"
+
+
+class SetupValueField(fields.JSONField):
+    """A setup value as JSON: a number, or text such as "Green" or "1.6" kept as text.
+
+    Tortoise's JSONField takes a Python str for JSON already encoded: it refuses "Green" and
+    would read a spring rate "1.6" back as a number. This field always encodes on write, so
+    the database holds '"1.6"' for text and 1.6 for a number, and reads each back as it was.
+    """
+
+    def to_db_value(self, value: Any, instance: Any) -> str | None:
+        return None if value is None else self.encoder(value)
+
+    def describe(self, serializable: bool) -> dict:
+        # The column is a plain JSON column: tell the migration tool so, not a new type.
+        return super().describe(serializable) | {"field_type": "JSONField"}
 
 
 class RaceSession(Model):
@@ -75,8 +92,8 @@ class SetupChange(Model):
         "models.RaceSession", related_name="changes", on_delete=fields.CASCADE
     )
     parameter = fields.CharField(max_length=40)
-    old_value = fields.JSONField(null=True)
-    new_value = fields.JSONField(null=True)
+    old_value = SetupValueField(null=True)
+    new_value = SetupValueField(null=True)
     source = fields.CharEnumField(ChangeSource, max_length=20)
     reasoning = fields.TextField(default="")
     status = fields.CharEnumField(ChangeStatus, max_length=20, default=ChangeStatus.PENDING)
@@ -100,6 +117,14 @@ class SetupChange(Model):
 
     class Meta:
         table = "setup_changes"
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Values given in Python are already Python values: set them as they are, so the text
+        # "1.6" is not decoded to a number (rows read from the database are decoded instead).
+        values = {k: kwargs.pop(k) for k in ("old_value", "new_value") if k in kwargs}
+        super().__init__(**kwargs)
+        for key, value in values.items():
+            setattr(self, key, value)
 
 
 class Message(Model):

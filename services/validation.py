@@ -129,6 +129,25 @@ def choice(value: Any, label: str, choices: Iterable[str], *, required: bool = T
     return value
 
 
+def choice_list(values: Any, label: str, choices: Iterable[str], *, max_items: int) -> list[str]:
+    """Several of the given words (taps on chips), in the order offered, each once."""
+    options = tuple(choices)
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidValue(f"{label} must be a list of choices")
+    picked = list(values)
+    if len(picked) > max_items * 4:  # don't look through an absurd list before refusing it
+        raise InvalidValue(f"At most {max_items} {label.lower()}")
+    unknown = [v for v in picked if not isinstance(v, str) or v not in options]
+    if unknown:
+        raise InvalidValue(f"{label}: {len(unknown)} of the choices are not on the list")
+    chosen = [option for option in options if option in picked]
+    if len(chosen) > max_items:
+        raise InvalidValue(f"At most {max_items} {label.lower()}")
+    return chosen
+
+
 def day(value: Any, label: str) -> date:
     """A calendar date, given as a date or as ISO text (2026-05-17)."""
     if isinstance(value, date):
@@ -239,6 +258,9 @@ class Fields:
 
     def choice(self, key: str, value: Any, label: str, choices: Iterable[str], **kwargs: Any):
         return self.check(key, choice, value, label, choices, **kwargs)
+
+    def choice_list(self, key: str, values: Any, label: str, choices: Iterable[str], **kwargs):
+        return self.check(key, choice_list, values, label, choices, **kwargs) or []
 
     def day(self, key: str, value: Any, label: str) -> date | None:
         return self.check(key, day, value, label)
