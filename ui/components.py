@@ -57,6 +57,41 @@ def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dial
     return dialog, card
 
 
+class FullScreenDialog(ui.dialog):
+    """A dialog over the whole phone screen: a header with a close button and a title, a
+    scrolling body (``body``), and an optional bar of actions at the bottom (``footer()``)."""
+
+    def __init__(
+        self, title: str, *, subtitle: str | None = None, marker: str, close_label: str = "Close"
+    ) -> None:
+        super().__init__()
+        self.props("maximized")
+        with (
+            self,
+            ui.card()
+            .classes("w-full h-full p-0 bg-slate-100 no-shadow gap-0")
+            .props(f'role=dialog aria-label="{_attr(title)}"')
+            .mark(marker) as self.card,
+        ):
+            with ui.row().classes(
+                "w-full items-center no-wrap px-3 py-2 bg-white sticky-top no-print"
+            ) as self.header:
+                ui.button(icon="close", on_click=self.close).props(
+                    f'flat round aria-label="{_attr(close_label)}"'
+                ).classes("tap")
+                with ui.column().classes("gap-0 min-w-0 grow"):
+                    if subtitle:
+                        ui.label(subtitle).classes("text-sm text-slate-700")
+                    ui.label(title).classes("font-bold truncate")
+            with ui.scroll_area().classes("grow w-full"):
+                self.body = ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-2")
+
+    def footer(self) -> ui.row:
+        """The bar of actions under the body, always within the thumb's reach."""
+        with self.card, ui.element("div").classes("w-full p-3 bg-white sticky-bottom no-print"):
+            return ui.row().classes("w-full max-w-3xl mx-auto justify-end gap-2 no-wrap")
+
+
 def _attr(text: str) -> str:
     return text.replace('"', "'")
 

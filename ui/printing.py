@@ -11,7 +11,7 @@ from typing import Any
 
 from nicegui import ui
 
-from ui.components import ask
+from ui.components import FullScreenDialog, ask
 from ui.setup_sheet import setup_table
 
 
@@ -19,26 +19,17 @@ async def print_sheet(
     *, title: str, subtitle: str, values: Mapping[str, Any], extra: list[str] | None = None
 ) -> None:
     """Show a setup sheet ready to print (or to save as PDF from the print dialog)."""
-    with ui.dialog().props("maximized") as dialog:
-        with (
-            ui.card()
-            .classes("w-full h-full p-0 bg-white no-shadow")
-            .props(f'role=dialog aria-label="Setup sheet of {title}"')
-            .mark("print-view")
-        ):
-            with ui.row().classes("w-full items-center no-wrap px-3 py-2 no-print border-b"):
-                ui.button(icon="close", on_click=dialog.close).props(
-                    'flat round aria-label="Close the sheet"'
-                ).classes("tap")
-                ui.label("Setup sheet").classes("font-bold grow")
-                ui.button(
-                    "Print", icon="print", on_click=lambda: ui.run_javascript("window.print()")
-                ).classes("tap").mark("print-now")
-            with ui.scroll_area().classes("grow w-full"):
-                with ui.column().classes("print-sheet w-full max-w-3xl mx-auto p-4 gap-1"):
-                    ui.label(title).classes("text-2xl font-bold")
-                    ui.label(subtitle).classes("text-slate-800")
-                    for line in extra or []:
-                        ui.label(line).classes("text-slate-800")
-                    setup_table(values, marker="print")
+    dialog = FullScreenDialog(title, subtitle="Setup sheet", marker="print-view",
+                              close_label="Close the sheet")  # fmt: skip
+    with dialog.header:
+        ui.button(
+            "Print", icon="print", on_click=lambda: ui.run_javascript("window.print()")
+        ).classes("tap").mark("print-now")
+    dialog.card.classes(replace="w-full h-full p-0 bg-white no-shadow gap-0")
+    with dialog.body.classes(add="print-sheet"):
+        ui.label(title).classes("text-2xl font-bold")
+        ui.label(subtitle).classes("text-slate-800")
+        for line in extra or []:
+            ui.label(line).classes("text-slate-800")
+        setup_table(values, marker="print")
     await ask(dialog)

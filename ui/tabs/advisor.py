@@ -13,7 +13,7 @@ from models.advisor_rules import rule_book
 from services import debriefs, sessions
 from services.debriefs import DebriefSetting, ProposalView, ThreadMessage
 from services.errors import PitboxError, ValidationError
-from ui.components import empty_state, once_at_a_time, plural
+from ui.components import once_at_a_time, plural
 from ui.forms import DraftKeeper
 from ui.tabs.context import Panel
 
@@ -34,16 +34,12 @@ class AdvisorPanel(Panel):
     async def build(self) -> None:
         active = await sessions.active_session(self.ctx.racer.id)
         if active is None:
-            with empty_state(
+            self.no_session(
                 "forum",
-                "No session running",
                 "Start a session on the Event tab. After each run, tap here what the car did "
                 "wrong and the advisor suggests setup changes, each with its source.",
                 marker="advisor-no-session",
-            ):
-                ui.button("Go to Event", on_click=lambda: self.ctx.show_tab("event")).props(
-                    "outline"
-                ).classes("tap")
+            )
             return
         racer_id = self.ctx.racer.id
         setting = await debriefs.debrief_setting(racer_id, active.id)

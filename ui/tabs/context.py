@@ -10,6 +10,7 @@ from nicegui import ui
 
 from models import RacerProfile
 from services.workspace import Workspace
+from ui.components import empty_state
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class Panel:
     async def badge(self) -> str | None:
         """A short count shown on the tab (e.g. changed parameters), or None."""
         return None
+
+    def no_session(self, icon: str, text: str, *, marker: str) -> None:
+        """The empty state of a tab that works on the running session, with a way to start one."""
+        with empty_state(icon, "No session running", text, marker=marker):
+            ui.button("Go to Event", on_click=lambda: self.ctx.show_tab("event")).props(
+                "outline"
+            ).classes("tap")
 
     def dialog(self) -> Any:
         """Enter the dialog host: ``with self.dialog(): ...`` creates a dialog safely."""

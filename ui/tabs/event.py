@@ -250,16 +250,7 @@ class EventPanel(Panel):
                 values = form.values()
                 try:
                     session = await sessions.start_session(
-                        form.keeper.racer_id,
-                        values["vehicle_id"],
-                        name=values["name"],
-                        session_type=values["session_type"],
-                        session_date=values["session_date"],
-                        track_context={k: values[k] for k in sessions.TRACK_CONTEXT_FIELDS},
-                        racing_classes=_classes(values["racing_classes"]),
-                        practice_rounds=values["practice_rounds"],
-                        qualifying_rounds=values["qualifying_rounds"],
-                        track_name=values["track_name"],
+                        form.keeper.racer_id, values["vehicle_id"], **_session_fields(values)
                     )
                 except ValidationError as exc:
                     form.show_errors(exc.errors, aliases=_ALIASES)
@@ -296,16 +287,7 @@ class EventPanel(Panel):
                 return
             try:
                 await sessions.save_draft_session(
-                    form.keeper.racer_id,
-                    values["vehicle_id"],
-                    name=values["name"],
-                    session_type=values["session_type"],
-                    session_date=values["session_date"],
-                    track_context={k: values[k] for k in sessions.TRACK_CONTEXT_FIELDS},
-                    racing_classes=_classes(values["racing_classes"]),
-                    practice_rounds=values["practice_rounds"],
-                    qualifying_rounds=values["qualifying_rounds"],
-                    track_name=values["track_name"],
+                    form.keeper.racer_id, values["vehicle_id"], **_session_fields(values)
                 )
             except ValidationError as exc:
                 form.show_errors(exc.errors, aliases=_ALIASES)
@@ -325,6 +307,20 @@ class EventPanel(Panel):
         await sessions.discard_draft_session(form.keeper.racer_id)
         await form.submitted()
         await self.ctx.refresh("session")
+
+
+def _session_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The start form's values as the sessions service takes them."""
+    return {
+        "name": values["name"],
+        "session_type": values["session_type"],
+        "session_date": values["session_date"],
+        "track_context": {k: values[k] for k in sessions.TRACK_CONTEXT_FIELDS},
+        "racing_classes": _classes(values["racing_classes"]),
+        "practice_rounds": values["practice_rounds"],
+        "qualifying_rounds": values["qualifying_rounds"],
+        "track_name": values["track_name"],
+    }
 
 
 def _draft_values(draft: RaceSession) -> dict[str, Any]:

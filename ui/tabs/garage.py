@@ -8,7 +8,15 @@ from models import Vehicle
 from models.setup_sheet import GROUPS
 from services import drafts, garage, setups
 from services.errors import NotFoundError, PitboxError, StaleWriteError, ValidationError
-from ui.components import ask, confirm, dialog_card, empty_state, once_at_a_time, plural
+from ui.components import (
+    FullScreenDialog,
+    ask,
+    confirm,
+    dialog_card,
+    empty_state,
+    once_at_a_time,
+    plural,
+)
 from ui.forms import DraftForm, DraftKeeper
 from ui.printing import print_sheet
 from ui.setup_sheet import SetupSheetEditor, show_rebase
@@ -248,46 +256,30 @@ class ReferenceEditor:
         saved = dict(self.car.reference_setup or {})
         self.base = saved
         typed = self.keeper.draft.get("values") if self.keeper.draft else None
-        with self.panel.dialog(), ui.dialog().props("maximized") as dialog:
-            with (
-                ui.card()
-                .classes("w-full h-full p-0 bg-slate-100 no-shadow")
-                .props(f'role=dialog aria-label="Reference setup of {self.car.display_name}"')
-                .mark("reference-editor")
-            ):
-                with ui.row().classes("w-full items-center no-wrap px-3 py-2 bg-white sticky-top"):
-                    ui.button(icon="close", on_click=dialog.close).props(
-                        'flat round aria-label="Close without saving"'
-                    ).classes("tap")
-                    with ui.column().classes("gap-0 min-w-0 grow"):
-                        ui.label("Reference setup").classes("text-sm text-slate-700")
-                        ui.label(self.car.display_name).classes("font-bold truncate")
-                with ui.scroll_area().classes("grow w-full"):
-                    with ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-2"):
-                        if typed is not None:
-                            ui.label(
-                                "Unsaved changes from before are back. Save them or close "
-                                "and discard."
-                            ).classes("text-amber-900 bg-amber-100 rounded p-2 w-full").mark(
-                                "reference-restored"
-                            )
-                        self.editor = SetupSheetEditor(
-                            typed if typed is not None else saved,
-                            on_change=lambda values: self.keeper.keep({"values": values}),
-                            marker="reference",
-                        )
-                with (
-                    ui.element("div").classes("w-full p-3 bg-white sticky-bottom"),
-                    ui.row().classes("w-full max-w-3xl mx-auto justify-end gap-2 no-wrap"),
-                ):
-                    ui.button("Discard", on_click=lambda: dialog.submit("discard")).props(
-                        "flat"
-                    ).classes("tap").mark("reference-discard")
-                    ui.button(
-                        "Save setup",
-                        icon="save",
-                        on_click=once_at_a_time(lambda: self.save(dialog)),
-                    ).classes("tap grow").mark("reference-save")
+        with self.panel.dialog():
+            dialog = FullScreenDialog(
+                self.car.display_name, subtitle="Reference setup", marker="reference-editor",
+                close_label="Close, keeping what you typed for later",
+            )  # fmt: skip
+        with dialog.body:
+            if typed is not None:
+                ui.label(
+                    "Unsaved changes from before are back. Save them or discard them."
+                ).classes("text-amber-900 bg-amber-100 rounded p-2 w-full").mark(
+                    "reference-restored"
+                )
+            self.editor = SetupSheetEditor(
+                typed if typed is not None else saved,
+                on_change=lambda values: self.keeper.keep({"values": values}),
+                marker="reference",
+            )
+        with dialog.footer():
+            ui.button("Discard", on_click=lambda: dialog.submit("discard")).props("flat").classes(
+                "tap"
+            ).mark("reference-discard")
+            ui.button(
+                "Save setup", icon="save", on_click=once_at_a_time(lambda: self.save(dialog))
+            ).classes("tap grow").mark("reference-save")
         result = await ask(dialog)
         if result == "discard":
             await self.keeper.submitted()

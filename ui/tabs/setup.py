@@ -11,7 +11,7 @@ from models import ChangeStatus, SetupChange
 from models.setup_sheet import PARAMETERS_BY_KEY
 from services import drafts, sessions, setups
 from services.errors import PitboxError, StaleWriteError, ValidationError
-from ui.components import confirm, empty_state, once_at_a_time, plural
+from ui.components import confirm, once_at_a_time, plural
 from ui.forms import DraftKeeper
 from ui.printing import print_sheet
 from ui.setup_sheet import SetupSheetEditor, setup_table, show_rebase
@@ -47,16 +47,12 @@ class SetupPanel(Panel):
         racer_id = self.ctx.racer.id
         active = await sessions.active_session(racer_id)
         if active is None:
-            with empty_state(
+            self.no_session(
                 "tune",
-                "No session running",
                 "The setup you tune lives in a session: start one on the Event tab, from your "
                 "car's reference setup.",
                 marker="setup-no-session",
-            ):
-                ui.button("Go to Event", on_click=lambda: self.ctx.show_tab("event")).props(
-                    "outline"
-                ).classes("tap")
+            )
             return
         self.twin = await setups.get_twin(racer_id, active.id)
         self.log = await setups.change_log(racer_id, active.id)
