@@ -469,10 +469,10 @@ def lap_stats(laps: Sequence[float]) -> LapStats:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """A run with its statistics, for lists and cards."""
+    """A run with its statistics (None for a run without laps), for lists and cards."""
 
     run: RunResult
-    stats: LapStats
+    stats: LapStats | None
 
 
 def _clean_run(
@@ -594,7 +594,7 @@ async def list_runs(profile_id: int, session_id: int) -> list[RunSummary]:
     if not await RaceSession.exists(id=session_id, profile_id=profile_id):
         raise NotFoundError(_SESSION_NOT_FOUND)
     runs = await RunResult.filter(session_id=session_id).order_by("created_at", "id")
-    return [RunSummary(run, lap_stats(run.lap_times)) for run in runs if run.lap_times]
+    return [RunSummary(run, lap_stats(run.lap_times) if run.lap_times else None) for run in runs]
 
 
 # ---------------------------------------------------------------------------------------------
