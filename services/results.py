@@ -199,22 +199,24 @@ def _read_line(tokens: Sequence[_Token], place: Any) -> tuple[list[float], list[
         where = place(token.position)
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         try:
-            if kind == "time":
-                value = _time_value(token.text)
-                if value:  # a zero time is the start line, not a lap
-                    laps.append(_lap(value, f"Lap {_quoted(token.text)}"))
-            elif (
-                kind == "whole"
+            if (
+                kind in ("time", "whole")
+                and "." not in token.text
                 and token.comma_after
                 and following
                 and _WHOLE.fullmatch(following.text)
             ):
+                # "23,456" or "0:23,644": a decimal comma, split into two items by the comma
                 pair = f"{token.text},{following.text}"
                 problems.append(LapProblem(where, pair, (
                     f"{_quoted(pair)}: write decimals with a point "
                     f"({token.text}.{following.text}); commas separate laps"
                 )))  # fmt: skip
                 index += 1
+            elif kind == "time":
+                value = _time_value(token.text)
+                if value:  # a zero time is the start line, not a lap
+                    laps.append(_lap(value, f"Lap {_quoted(token.text)}"))
             elif kind == "whole" and int(token.text) == 0:
                 pass  # "0": lap 0, no time
             elif kind == "whole":
@@ -785,10 +787,12 @@ def outcome_of(change: SetupChange) -> ChangeOutcome | None:
 
 @dataclass(frozen=True)
 class ChangeMark:
-    """An accepted change placed in the run order: ``after_runs`` runs were recorded before it."""
+    """An accepted change placed in the run order: ``after_runs`` runs were recorded before it
+    and ``runs_since`` after it (none yet: its outcome is still to come)."""
 
     change: SetupChange
     after_runs: int
+    runs_since: int
     outcome: ChangeOutcome | None
 
 
@@ -807,12 +811,8 @@ async def scoreboard(profile_id: int, session_id: int) -> Scoreboard:
     changes = await SetupChange.filter(
         session_id=session_id, status=ChangeStatus.ACCEPTED, decided_at__isnull=False
     ).order_by("decided_at", "id")
-    marks = [
-        ChangeMark(
-            change,
-            sum(1 for r in runs if r.run.created_at < change.decided_at),
-            outcome_of(change),
-        )
-        for change in changes
-    ]
+    marks = []
+    for change in changes:
+        before = sum(1 for r in runs if r.run.created_at < change.decided_at)
+        marks.append(ChangeMark(change, before, len(runs) - before, outcome_of(change)))
     return Scoreboard(runs, marks)

@@ -47,6 +47,9 @@ PASTES = [
     ("23,456\n24,012", (), [
         "Line 1, item 1: “23,456”: write decimals with a point (23.456); commas separate laps",
         "Line 2, item 1: “24,012”: write decimals with a point (24.012); commas separate laps"]),
+    ("1 0:23,644\n2 0:24.012", (24.012,), [
+        "Line 1, item 2: “0:23,644”: write decimals with a point (0:23.644); "
+        "commas separate laps"]),
     ("23.456\n45\n24.012", (23.456, 24.012), [
         f"Line 2, item 1: “45” has no decimals: {EXAMPLE}"]),
     ("3.2\n23.456", (23.456,), ["Line 1, item 1: Lap “3.2” must be between 5 and 600 s"]),
