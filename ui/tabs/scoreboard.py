@@ -50,9 +50,6 @@ class ScoreboardPanel(Panel):
     # ("laps" is what this panel tells the others; it redraws its own parts itself.)
     watches = frozenset({"session", "setup"})
 
-    async def badge(self) -> str | None:
-        return None
-
     async def build(self) -> None:
         racer_id = self.ctx.racer.id
         active = await sessions.active_session(racer_id)
@@ -186,10 +183,10 @@ class ScoreboardPanel(Panel):
             if isinstance(item, ChangeMark):
                 _change_row(item)
                 continue
-            card = self._run_card(item, latest=index == _latest_index(board))
-            if index == _latest_index(board):
+            latest = index == _latest_index(board)
+            card = self._run_card(item, latest=latest)
+            if latest:  # the newest heat first, then the chart, then what came before
                 self.latest_card = card
-            if index == _latest_index(board):
                 _chart(board)
 
     def _run_card(self, summary: RunSummary, *, latest: bool) -> ui.card:
@@ -245,8 +242,9 @@ class ScoreboardPanel(Panel):
                         racing_class.error = exc.errors.get("racing_class")
                         laps.error = exc.errors.get("laps")
                         return
-                    except PitboxError as exc:
-                        self.ctx.notify(str(exc), type="warning")
+                    except PitboxError as exc:  # deleted or ended in another tab meanwhile
+                        dialog.submit(str(exc))
+                        return
                     dialog.submit(True)
 
                 with ui.row().classes("w-full justify-end gap-2 mt-2"):
@@ -254,9 +252,14 @@ class ScoreboardPanel(Panel):
                     ui.button("Save", on_click=once_at_a_time(save)).classes("tap").mark(
                         "edit-run-save"
                     )
-        if await ask(dialog):
+        answer = await ask(dialog)
+        if answer is None:
+            return
+        if answer is True:
             self.ctx.notify(f"Saved {name.value.strip()}", type="positive")
-            await self._reload()
+        else:
+            self.ctx.notify(answer, type="warning")
+        await self._reload()
 
     async def delete(self, run: RunResult) -> None:
         with self.dialog():
@@ -281,7 +284,11 @@ class ScoreboardPanel(Panel):
         await self._reload()
 
     async def _reload(self) -> None:
-        self.board = await results.scoreboard(self.ctx.racer.id, self.session.id)
+        try:
+            self.board = await results.scoreboard(self.ctx.racer.id, self.session.id)
+        except PitboxError:  # the session went in another tab: show what there is now
+            await self.ctx.refresh("session")
+            return
         await self.results_view.refresh()
         await self.ctx.refresh("laps")
 
@@ -355,31 +362,34 @@ def _more_numbers(stats: LapStats) -> None:
         start = stats.best_three_from
         three = f"{format_lap(stats.best_three)} (laps {start}–{start + 2})"
     fade = "–" if stats.fade is None else f"{stats.fade:+.3f} s"
-    with ui.element("div").classes("grid grid-cols-2 gap-x-3 gap-y-1 w-full"):
+    # One element per block, not one per number: a session of many heats redraws fast.
+    cells = "".join(
+        f'<div class="min-w-0"><div class="text-sm text-slate-800">{label}</div>'
+        f'<div class="text-base font-bold text-black tabular-nums">{value}</div></div>'
         for label, value in (
             ("Laps", str(stats.laps)),
             ("Median", format_lap(stats.median)),
             ("Best 3 in a row", three),
             ("Fade: last 5 vs best 3", fade),
-        ):
-            with ui.column().classes("gap-0 min-w-0"):
-                ui.label(label).classes("text-sm text-slate-800")
-                ui.label(value).classes("text-base font-bold text-black tabular-nums")
+        )
+    )
+    ui.html(f'<div class="grid grid-cols-2 gap-x-3 gap-y-1">{cells}</div>').classes("w-full")
 
 
 def _lap_list(laps: list[float], stats: LapStats) -> None:
+    best = "font-bold text-blue-900 bg-blue-50 rounded"
+    cells = "".join(
+        f'<span class="tabular-nums text-base px-1 '
+        f'{best if number == stats.best_lap_number else "text-black"}">'
+        f"{number}. {format_lap(lap)}</span>"
+        for number, lap in enumerate(laps, start=1)
+    )
     with (
         ui.expansion(f"All {plural(len(laps), 'lap')}", icon="format_list_numbered")
         .classes("w-full")
         .props("dense header-class='px-1 min-h-[48px]'")
     ):
-        with ui.element("div").classes("grid grid-cols-3 gap-x-3 gap-y-1 w-full"):
-            for number, lap in enumerate(laps, start=1):
-                best = number == stats.best_lap_number
-                style = "font-bold text-blue-900 bg-blue-50 rounded" if best else "text-black"
-                ui.label(f"{number}. {format_lap(lap)}").classes(
-                    f"tabular-nums text-base px-1 {style}"
-                )
+        ui.html(f'<div class="grid grid-cols-3 gap-x-3 gap-y-1">{cells}</div>').classes("w-full")
 
 
 def _change_row(mark: ChangeMark) -> None:
