@@ -12,7 +12,7 @@ from models.setup_sheet import PARAMETERS_BY_KEY
 from services import drafts, results, sessions
 from services.errors import PitboxError, ValidationError
 from services.results import ChangeMark, LapStats, RunSummary, Scoreboard, Verdict, format_lap
-from ui.components import ask, confirm, dialog_card, empty_state, once_at_a_time, plural
+from ui.components import ask, confirm, dialog_card, once_at_a_time, plural
 from ui.forms import DraftForm
 from ui.tabs.context import Panel
 from ui.tabs.setup import describe
@@ -54,17 +54,13 @@ class ScoreboardPanel(Panel):
         racer_id = self.ctx.racer.id
         active = await sessions.active_session(racer_id)
         if active is None:
-            with empty_state(
+            self.no_session(
                 "timer",
-                "No session running",
                 "Lap times belong to a session: start one on the Event tab, then paste each "
                 "heat's laps here to see best lap, average, consistency and whether your "
                 "setup changes worked.",
                 marker="scoreboard-no-session",
-            ):
-                ui.button("Go to Event", on_click=lambda: self.ctx.show_tab("event")).props(
-                    "outline"
-                ).classes("tap")
+            )
             return
         self.session = await sessions.get_session(racer_id, active.id)
         self.board = await results.scoreboard(racer_id, self.session.id)
