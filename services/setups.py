@@ -2,7 +2,8 @@
 of every change to it (proposed, accepted, denied, undone).
 
 Every write to the twin records a ``SetupChange`` with its old and new value, source, reason and
-time, and bumps the session's version, so a second tab's stale form is refused instead of
+time (and has the scoreboard judge the accepted changes again from the laps), and bumps the
+session's version, so a second tab's stale form is refused instead of
 silently overwriting (``StaleWriteError``). Every function takes the racer's id first.
 """
 
@@ -16,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from models import ChangeSource, ChangeStatus, RaceSession, SessionStatus, SetupChange, Vehicle
 from models.setup_sheet import GROUPS, PARAMETERS, PARAMETERS_BY_KEY, SetupParameter, SetupSheet
-from services import sessions, validation
+from services import results, sessions, validation
 from services.errors import NotFoundError, RuleError, StaleWriteError, ValidationError
 
 REASON_MAX_LENGTH = 2000
@@ -134,6 +135,7 @@ async def edit_twin(
             changes.append(change)
         if changes:
             await _write_twin(session, actual, expected_version)
+            await results.refresh_outcomes(profile_id, session.id)
     return changes
 
 
@@ -231,6 +233,7 @@ async def accept_change(profile_id: int, change_id: int) -> SetupChange:
         change.decided_at = timezone.now()
         await change.save(update_fields=["old_value", "status", "decided_at"])
         await _write_twin(session, actual, session.version)
+        await results.refresh_outcomes(profile_id, session.id)
     return change
 
 
@@ -274,6 +277,7 @@ async def undo_last(profile_id: int, session_id: int) -> SetupChange:
         )  # fmt: skip
         actual[target.parameter] = target.old_value
         await _write_twin(session, actual, session.version)
+        await results.refresh_outcomes(profile_id, session.id)
     return undo
 
 

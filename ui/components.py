@@ -9,6 +9,49 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import ClickEventArguments
 
+from models import SetupChange
+from models.setup_sheet import PARAMETERS_BY_KEY
+from services.results import ChangeOutcome, Verdict
+
+# (text, background, chart line) per verdict; text on background is at least 7:1 (AAA).
+VERDICT_STYLE = {
+    Verdict.FASTER: ("text-green-900", "bg-green-100", "#15803D"),
+    Verdict.SLOWER: ("text-red-900", "bg-red-100", "#B91C1C"),
+    Verdict.NO_DIFFERENCE: ("text-slate-900", "bg-slate-200", "#475569"),
+    Verdict.TOO_FEW_LAPS: ("text-amber-950", "bg-amber-100", "#92400E"),
+}
+VERDICT_ICON = {
+    Verdict.FASTER: "trending_down",
+    Verdict.SLOWER: "trending_up",
+    Verdict.NO_DIFFERENCE: "trending_flat",
+    Verdict.TOO_FEW_LAPS: "hourglass_empty",
+}
+
+
+def describe(change: SetupChange) -> str:
+    """ "Shock oil (Front): 450 cSt → 500 cSt"."""
+    parameter = PARAMETERS_BY_KEY.get(change.parameter)
+    if parameter is None:
+        return f"{change.parameter}: {change.old_value} → {change.new_value}"
+    return (
+        f"{parameter.label} ({parameter.group}): "
+        f"{parameter.format(change.old_value)} → {parameter.format(change.new_value)}"
+    )
+
+
+def verdict(outcome: ChangeOutcome, *, marker: str) -> None:
+    """Did the change work: the verdict in its colour, and the laps behind it."""
+    text, background, _ = VERDICT_STYLE[outcome.verdict]
+    with (
+        ui.row()
+        .classes(f"items-center gap-2 no-wrap rounded px-2 py-1 {background} {text}")
+        .mark(marker)
+    ):
+        ui.icon(VERDICT_ICON[outcome.verdict], size="22px").props('aria-hidden="true"')
+        ui.label(outcome.label).classes("font-bold")
+    if outcome.summary:
+        ui.label(outcome.summary).classes("text-sm text-slate-900 tabular-nums")
+
 
 async def ask(dialog: ui.dialog) -> Any:
     """Open a one-shot dialog, wait for its answer (None if dismissed), then remove it."""

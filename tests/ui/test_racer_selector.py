@@ -178,6 +178,7 @@ async def test_unsaved_input_warns_and_can_be_kept_as_draft(user: User):
 
     # Back to Dad: the typed brand is there again.
     await switch_racer(user, dad)
+    await user.should_see(marker="garage.add_car.brand")
     field = user.find(marker="garage.add_car.brand").elements.pop()
     assert field.value == "Mugen"
 
@@ -394,6 +395,7 @@ async def test_typed_input_is_kept_for_the_racer_while_typing(user: User, create
     # Another tab (or the same phone after a server restart) finds it in the form.
     other: User = create_user()
     await open_app(other)
+    await other.should_see(marker="garage.add_car.brand")
     field = other.find(marker="garage.add_car.brand").elements.pop()
     assert field.value == "Mugen"
 
@@ -403,6 +405,7 @@ async def test_late_input_of_a_form_never_lands_in_the_next_racer(user: User, mo
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
     await type_into(user, "garage.add_car.brand", "Mugen")
+    await user.should_see(marker="garage.add_car.brand")
     dads_field = user.find(marker="garage.add_car.brand").elements.pop()
 
     # An input event of Dad's form arrives in the middle of the switch (a slow phone, a

@@ -11,11 +11,19 @@ from models import RaceSession, RunResult
 from models.setup_sheet import PARAMETERS_BY_KEY
 from services import drafts, results, sessions
 from services.errors import PitboxError, ValidationError
-from services.results import ChangeMark, LapStats, RunSummary, Scoreboard, Verdict, format_lap
-from ui.components import ask, confirm, dialog_card, once_at_a_time, plural
+from services.results import ChangeMark, LapStats, RunSummary, Scoreboard, format_lap
+from ui.components import (
+    VERDICT_STYLE,
+    ask,
+    confirm,
+    describe,
+    dialog_card,
+    once_at_a_time,
+    plural,
+    verdict,
+)
 from ui.forms import DraftForm
 from ui.tabs.context import Panel
-from ui.tabs.setup import describe
 
 HEAT_FORM = "scoreboard.heat"
 # Scroll to an element once the browser has drawn it (the new card comes in a later update).
@@ -30,19 +38,6 @@ PLACEHOLDER = "23.456\n24.012\n1:02.345\n\nPaste from the timing results: lap nu
 # Series colours: dark enough to read on white in sunlight, and told apart by their markers too.
 PALETTE = ["#1D4ED8", "#C2410C", "#047857", "#7C3AED", "#B91C1C", "#0F766E", "#A16207", "#BE185D"]
 SYMBOLS = ["circle", "rect", "triangle", "diamond", "pin", "roundRect"]
-# (text, background, chart line) per verdict; text on background is at least 7:1 (AAA).
-VERDICT_STYLE = {
-    Verdict.FASTER: ("text-green-900", "bg-green-100", "#15803D"),
-    Verdict.SLOWER: ("text-red-900", "bg-red-100", "#B91C1C"),
-    Verdict.NO_DIFFERENCE: ("text-slate-900", "bg-slate-200", "#475569"),
-    Verdict.TOO_FEW_LAPS: ("text-amber-950", "bg-amber-100", "#92400E"),
-}
-VERDICT_ICON = {
-    Verdict.FASTER: "trending_down",
-    Verdict.SLOWER: "trending_up",
-    Verdict.NO_DIFFERENCE: "trending_flat",
-    Verdict.TOO_FEW_LAPS: "hourglass_empty",
-}
 
 
 class ScoreboardPanel(Panel):
@@ -403,16 +398,7 @@ def _change_row(mark: ChangeMark) -> None:
                 "text-sm text-slate-800"
             ).mark(f"verdict-{change.id}")
             return
-        text, background, _ = VERDICT_STYLE[outcome.verdict]
-        with (
-            ui.row()
-            .classes(f"items-center gap-2 no-wrap rounded px-2 py-1 {background} {text}")
-            .mark(f"verdict-{change.id}")
-        ):
-            ui.icon(VERDICT_ICON[outcome.verdict], size="22px").props('aria-hidden="true"')
-            ui.label(outcome.label).classes("font-bold")
-        if outcome.summary:
-            ui.label(outcome.summary).classes("text-sm text-slate-900 tabular-nums")
+        verdict(outcome, marker=f"verdict-{change.id}")
 
 
 def _chart(board: Scoreboard) -> None:

@@ -8,10 +8,9 @@ from typing import Any
 from nicegui import ui
 
 from models import ChangeStatus, SetupChange
-from models.setup_sheet import PARAMETERS_BY_KEY
-from services import drafts, sessions, setups
+from services import drafts, results, sessions, setups
 from services.errors import PitboxError, StaleWriteError, ValidationError
-from ui.components import confirm, once_at_a_time, plural
+from ui.components import confirm, describe, once_at_a_time, plural, verdict
 from ui.forms import DraftKeeper
 from ui.printing import print_sheet
 from ui.setup_sheet import SetupSheetEditor, setup_table, show_rebase
@@ -21,19 +20,8 @@ TWIN_FORM = "setup.twin"
 SOURCE_WORDS = {"advisor": "Advisor", "manual": "You", "library": "Copied"}
 
 
-def describe(change: SetupChange) -> str:
-    """ "Front shock oil: 450 cSt → 500 cSt"."""
-    parameter = PARAMETERS_BY_KEY.get(change.parameter)
-    if parameter is None:
-        return f"{change.parameter}: {change.old_value} → {change.new_value}"
-    return (
-        f"{parameter.label} ({parameter.group}): "
-        f"{parameter.format(change.old_value)} → {parameter.format(change.new_value)}"
-    )
-
-
 class SetupPanel(Panel):
-    watches = frozenset({"session", "setup", "cars", "racer"})
+    watches = frozenset({"session", "setup", "cars", "laps", "racer"})
 
     async def badge(self) -> str | None:
         active = await sessions.active_session(self.ctx.racer.id)
@@ -312,3 +300,5 @@ class SetupPanel(Panel):
                     ).classes("text-sm text-slate-700")
                     if change.reasoning:
                         ui.label(change.reasoning).classes("text-sm text-slate-800 break-words")
+                    if (outcome := results.outcome_of(change)) is not None:
+                        verdict(outcome, marker=f"log-verdict-{change.id}")
