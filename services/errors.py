@@ -25,3 +25,11 @@ class RuleError(PitboxError):
 
 class StaleWriteError(PitboxError):
     """Another screen saved the same record first; the caller should reload and show it."""
+
+
+class NameTakenError(ValidationError):
+    """Another racer already has that name; ask for a new one (nothing was written)."""
+
+    def __init__(self, name: str, hint: str = "choose another name"):
+        self.name = name
+        super().__init__({"name": f"There is already a racer called {name}: {hint}"})

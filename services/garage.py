@@ -210,3 +210,9 @@ async def _write_reference(vehicle: Vehicle, setup: dict[str, Any], expected: in
             "check it and save again"
         )
     return await Vehicle.get(id=vehicle.id)
+
+
+def check_car(values: dict[str, Any]) -> dict[str, Any]:
+    """Brand, model, nickname and transponder cleaned by the garage's rules, without writing
+    (an import checks a whole file first); ValidationError names every bad field."""
+    return _clean_car(values)

@@ -343,3 +343,9 @@ async def get_or_create_default_profile() -> RacerProfile:
         if profile is None:
             raise
         return profile
+
+
+def check_profile_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The given profile fields cleaned by the rules above, without writing (an import checks a
+    whole file before it writes anything); ValidationError names every bad field."""
+    return _clean_fields(values)

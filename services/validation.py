@@ -20,7 +20,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from models.setup_sheet import PARAMETERS, PARAMETERS_BY_KEY, TEXT_MAX_LENGTH, SetupParameter
@@ -158,6 +158,55 @@ def day(value: Any, label: str) -> date:
         except ValueError:
             pass
     raise InvalidValue(f"Pick the {label.lower()}")
+
+
+def moment(value: Any, label: str) -> datetime:
+    """A point in time given as ISO text with its UTC offset (2026-05-17T14:03:00+00:00), in UTC."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    raise InvalidValue(f"{label} must be a date and time with its UTC offset")
+
+
+def json_data(
+    value: Any, label: str, *, max_depth: int = 6, max_items: int = 500, max_length: int = 4000
+) -> Any:
+    """Structured data kept beside a record (an advisor message's symptoms or proposals).
+
+    Objects, lists, finite numbers, true/false and null, nested at most ``max_depth`` deep;
+    every text (keys too) is cleaned like any other text.
+    """
+
+    def clean(item: Any, depth: int) -> Any:
+        if depth > max_depth:
+            raise InvalidValue(f"{label} is nested too deeply")
+        if item is None or isinstance(item, bool):
+            return item
+        if isinstance(item, int | float):
+            # Checked, not converted: a whole number stays whole.
+            number(item, label, minimum=-1e12, maximum=1e12)
+            return item
+        if isinstance(item, str):
+            return text(item, label, max_length=max_length, multiline=True) or ""
+        if isinstance(item, list | tuple):
+            if len(item) > max_items:
+                raise InvalidValue(f"{label} has more than {max_items} items in one list")
+            return [clean(element, depth + 1) for element in item]
+        if isinstance(item, Mapping):
+            if len(item) > max_items:
+                raise InvalidValue(f"{label} has more than {max_items} named values")
+            cleaned: dict[str, Any] = {}
+            for key, element in item.items():
+                name = text(key, f"{label}: a name", max_length=100, required=True)
+                cleaned[name] = clean(element, depth + 1)
+            return cleaned
+        raise InvalidValue(f"{label} must be plain data")
+
+    return clean(value, 0)
 
 
 def text_list(
