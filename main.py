@@ -2,6 +2,7 @@
 
 python main.py            serve on 0.0.0.0:8080 (PITBOX_HOST / PITBOX_PORT)
 python main.py --native   open a desktop window on the embedded database
+python main.py export|import|backup|restore ...   move data (see cli.py)
 """
 
 import argparse
@@ -11,6 +12,7 @@ import sys
 
 from nicegui import helpers, ui
 
+import cli
 import settings as settings_module
 from services import database
 from ui.pages import register_pages
@@ -25,6 +27,8 @@ def _fail(message: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    if cli.is_command(argv):  # export, import, backup, restore: no server
+        sys.exit(cli.run(argv))
     parser = argparse.ArgumentParser(prog="pitbox", description="Pit-side setup notebook")
     parser.add_argument("--native", action="store_true", help="open in a desktop window")
     args, _ = parser.parse_known_args(argv)
