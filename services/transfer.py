@@ -49,7 +49,16 @@ from models.setup_sheet import PARAMETERS_BY_KEY, SetupSheet
 from models.vocabularies import words
 from services import garage, profile_service, validation
 from services.errors import NameTakenError, NotFoundError, RuleError, ValidationError
-from services.sessions import MAX_ROUNDS, TRACK_CONTEXT_FIELDS
+from services.sessions import (
+    CLASS_MAX_LENGTH,
+    MAX_CLASSES,
+    MAX_ROUNDS,
+    SUMMARY_MAX_LENGTH,
+    TRACK_NAME_MAX_LENGTH,
+    clean_track_context,
+)
+from services.sessions import NAME_MAX_LENGTH as SESSION_NAME_MAX_LENGTH
+from services.setups import REASON_MAX_LENGTH
 from services.validation import InvalidValue
 
 RACER_FORMAT = "pitbox-racer"
@@ -57,11 +66,7 @@ BACKUP_FORMAT = "pitbox-backup"
 VERSION = 1
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-SESSION_NAME_MAX_LENGTH = 100
-TRACK_NAME_MAX_LENGTH = 100
-CLASS_MAX_LENGTH = 60
-CLASSES_MAX_COUNT = 20
-LONG_TEXT_MAX_LENGTH = 20_000  # summaries, reasoning, messages
+MESSAGE_MAX_LENGTH = 20_000
 HEAT_NAME_MAX_LENGTH = 60
 RULE_ID_MAX_LENGTH = 60
 VERDICT_MAX_LENGTH = 20
@@ -589,16 +594,12 @@ _SESSION = {"vehicle": True, "name": True, "session_type": True, "session_date":
 
 def _read_session(record: dict[str, Any], path: str, cars: Mapping[int, _Row]) -> _Row:
     vehicle = _reference(f"{path}.vehicle", record["vehicle"], cars, "car")
-    context_raw = record.get("track_context") or {}
-    context_path = f"{path}.track_context"
-    context: dict[str, str] = {}
-    for key, value in _object(context_raw, context_path).items():
-        if key not in TRACK_CONTEXT_FIELDS:
-            _fail(f"{context_path}.{str(key)[:40]}", "is not part of the track context")
-        word = _check(f"{context_path}.{key}", validation.choice, value, f"Track {key}",
-                      words(TRACK_CONTEXT_FIELDS[key]), required=False)  # fmt: skip
-        if word is not None:
-            context[key] = word
+    # The session's own rules for the track context, as on the Event tab.
+    checks = validation.Fields()
+    context = clean_track_context(checks, record.get("track_context"))
+    if checks.errors:
+        key, message = next(iter(checks.errors.items()))
+        _fail(f"{path}.track_context" + ("" if key == "track_context" else f".{key}"), message)
     values = {
         "name": _check(f"{path}.name", validation.text, record["name"], "Session name",
                        max_length=SESSION_NAME_MAX_LENGTH, required=True),
@@ -610,7 +611,7 @@ def _read_session(record: dict[str, Any], path: str, cars: Mapping[int, _Row]) -
         "track_context": context,
         "racing_classes": _check(f"{path}.racing_classes", validation.text_list,
                                  record.get("racing_classes"), "Racing classes",
-                                 max_items=CLASSES_MAX_COUNT, max_length=CLASS_MAX_LENGTH,
+                                 max_items=MAX_CLASSES, max_length=CLASS_MAX_LENGTH,
                                  item_label="Each racing class"),
         "actual_setup": _setup(f"{path}.actual_setup", record.get("actual_setup")),
         "status": _check(f"{path}.status", validation.choice, record["status"], "Status",
@@ -622,7 +623,7 @@ def _read_session(record: dict[str, Any], path: str, cars: Mapping[int, _Row]) -
                                      record.get("qualifying_rounds", 0), "Qualifying rounds",
                                      minimum=0, maximum=MAX_ROUNDS, integer=True),
         "summary": _check(f"{path}.summary", validation.text, record.get("summary"), "Summary",
-                          max_length=LONG_TEXT_MAX_LENGTH, multiline=True),
+                          max_length=SUMMARY_MAX_LENGTH, multiline=True),
         "rating": _number(f"{path}.rating", record.get("rating"), "Rating", minimum=1,
                           maximum=5, integer=True, required=False),
         "ended_at": _when(f"{path}.ended_at", record.get("ended_at"), "Ended"),
@@ -646,7 +647,7 @@ def _read_message(record: dict[str, Any], path: str, sessions: Mapping[int, _Row
         "role": _check(f"{path}.role", validation.choice, record["role"], "Role",
                        [r.value for r in MessageRole]),
         "content": _check(f"{path}.content", validation.text, record.get("content"), "Message",
-                          max_length=LONG_TEXT_MAX_LENGTH, multiline=True) or "",
+                          max_length=MESSAGE_MAX_LENGTH, multiline=True) or "",
         "data": _check(f"{path}.data", validation.json_data, record.get("data"), "Data"),
         "created_at": _when(f"{path}.created_at", record.get("created_at"), "Sent"),
     }  # fmt: skip
@@ -679,7 +680,7 @@ def _read_change(
         "source": _check(f"{path}.source", validation.choice, record["source"], "Source",
                          [s.value for s in ChangeSource]),
         "reasoning": _check(f"{path}.reasoning", validation.text, record.get("reasoning"),
-                            "Reasoning", max_length=LONG_TEXT_MAX_LENGTH, multiline=True) or "",
+                            "Reasoning", max_length=REASON_MAX_LENGTH, multiline=True) or "",
         "status": _check(f"{path}.status", validation.choice, record["status"], "Status",
                          [s.value for s in ChangeStatus]),
         "rule_id": _check(f"{path}.rule_id", validation.text, record.get("rule_id"), "Rule",

@@ -159,7 +159,7 @@ BAD_FILES = [
     ("unknown setup parameter", None, _set("setup_changes.0.parameter", "wing_angle"),
      "setup_changes[0].parameter: 'wing_angle' is not a setup parameter"),
     ("a word not in the vocabulary", None, _set("sessions.0.track_context.surface", "Ice"),
-     "sessions[0].track_context.surface: Track surface: choose one of Dusty, Dry, Wet, Muddy, "
+     "sessions[0].track_context.surface: Surface: choose one of Dusty, Dry, Wet, Muddy, "
      "Clay, Loam, Astroturf"),
     ("a session type not in the vocabulary", None, _set("sessions.0.session_type", "Party"),
      "sessions[0].session_type: Session type: choose one of Practice, Qualifying, Main, "
