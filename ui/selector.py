@@ -13,6 +13,7 @@ from services import profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
 from services.profile_service import ProfileSummary
+from ui import transfer as transfer_ui
 from ui.components import ask, avatar, plural
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class RacerSelector:
             ):
                 ui.icon("person_add", size="24px").classes("mr-2")
                 ui.label("New racer")
+            # A racer's file in: ui/transfer.py.
+            transfer_ui.import_button(self.shell.root, self.shell.notify, self.refresh)
 
     def _card(self, profile: ProfileSummary, *, only_one: bool) -> None:
         current = profile.id == self.shell.workspace.racer_id
@@ -105,6 +108,8 @@ class RacerSelector:
                 if profile.is_default:
                     ui.label("Default").classes("text-sm text-slate-700")
                 ui.space()
+                # A racer's file out: ui/transfer.py.
+                transfer_ui.export_button(profile.id, profile.name, self.shell.notify)
                 ui.button(icon="edit", on_click=lambda p=profile: self.edit(p)).props(
                     "flat round color=grey-9"
                 ).classes("tap").mark(f"edit-{profile.id}").tooltip("Edit")
