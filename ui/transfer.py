@@ -16,6 +16,13 @@ from services.errors import NameTakenError, PitboxError, ValidationError
 from ui.components import ask, dialog_card
 
 Notify = Callable[..., None]
+# The uploader's own header is small: make its "+" a thumb-sized target and drop the byte count.
+UPLOAD_CSS = """
+.racer-upload .q-uploader__header-content { min-height: 64px; }
+.racer-upload .q-uploader__header .q-btn { min-width: 48px; min-height: 48px; }
+.racer-upload .q-uploader__subtitle { display: none; }
+.racer-upload .q-uploader__list { min-height: 0; padding: 0; }
+"""
 
 
 def file_name(racer_name: str, day: date | None = None) -> str:
@@ -84,6 +91,7 @@ class ImportDialog:
         self.records: transfer.RacerRecords | None = None
         self.dialog, card = dialog_card("Import a racer", marker="import-dialog")
         limit = transfer.MAX_FILE_BYTES // 1024 // 1024
+        ui.add_css(UPLOAD_CSS)
         with card:
             ui.label(
                 f"Choose a racer's file exported from Pitbox (.json, up to {limit} MB). "
@@ -95,10 +103,10 @@ class ImportDialog:
                     max_file_size=transfer.MAX_FILE_BYTES,
                     on_upload=self._uploaded,
                     on_rejected=self._rejected,
-                    label="Racer file",
+                    label="Tap + to choose the file",
                 )
                 .props("accept=.json,application/json flat bordered")
-                .classes("w-full")
+                .classes("w-full racer-upload")
                 .mark("import-upload")
             )
             self.problem = (
@@ -131,7 +139,9 @@ class ImportDialog:
 
     def _rejected(self) -> None:
         limit = transfer.MAX_FILE_BYTES // 1024 // 1024
-        self._show_problem(f"That file is over {limit} MB: it cannot be a racer's file")
+        self._show_problem(
+            f"That file cannot be a racer's file: choose a .json file of at most {limit} MB"
+        )
 
     async def _uploaded(self, event: UploadEventArguments) -> None:
         self._show_problem(None)

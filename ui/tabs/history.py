@@ -19,6 +19,8 @@ from ui.tabs.context import Panel
 ALL = ""
 SOURCE_WORDS = {"advisor": "advisor", "manual": "by hand", "library": "copied"}
 STATUS_WORDS = {"pending": "waiting", "accepted": "applied", "denied": "turned down"}
+# Stuck to the dialog's bottom edge, over the card's padding, so nothing shows beneath it.
+CLOSE_ROW = "bottom: -16px; margin-bottom: -16px; padding-bottom: 8px"
 COMPARE_COLUMNS = "grid-template-columns: minmax(6.5rem, 1.3fr) 1fr 1fr"
 
 
@@ -205,7 +207,7 @@ class HistoryPanel(Panel):
                         on_click=lambda: dialog.submit("copy"),
                     ).classes("tap w-full").mark("copy-into-twin")
             _record_sections(record)
-            with ui.row().classes("w-full justify-end sticky-bottom bg-white"):
+            with ui.row().classes("w-full justify-end sticky-bottom bg-white").style(CLOSE_ROW):
                 ui.button("Close", on_click=dialog.close).props("flat").classes("tap").mark(
                     "history-record-close"
                 )
@@ -230,7 +232,7 @@ class HistoryPanel(Panel):
             dialog, card = dialog_card("Compare setups", marker="compare-dialog", wide=True)
         with card:
             _comparison(comparison)
-            with ui.row().classes("w-full justify-end sticky-bottom bg-white"):
+            with ui.row().classes("w-full justify-end sticky-bottom bg-white").style(CLOSE_ROW):
                 ui.button("Close", on_click=dialog.close).props("flat").classes("tap").mark(
                     "compare-close"
                 )
