@@ -86,7 +86,8 @@ async def filters(profile_id: int) -> HistoryFilters:
         .distinct()
         .values_list("track_name", flat=True)
     )
-    tracks = sorted({n for n in names if n}, key=str.casefold)
+    # One entry per track however its name was typed: the filter ignores capitals too.
+    tracks = sorted({n.casefold(): n for n in sorted(names) if n}.values(), key=str.casefold)
     return HistoryFilters(cars, tracks, words("session_type"))
 
 

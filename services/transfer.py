@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from tortoise import timezone
 from tortoise.transactions import in_transaction
@@ -317,7 +317,7 @@ def _day(value: Any) -> str:
 # --- reading a file ---------------------------------------------------------------------------
 
 
-def _fail(path: str, message: str) -> None:
+def _fail(path: str, message: str) -> NoReturn:
     raise ValidationError({path: message})
 
 
@@ -460,7 +460,6 @@ def _file_id(path: str, value: Any) -> int:
         return validation.record_id(value)
     except NotFoundError:
         _fail(path, "must be a whole number from 1 up")
-    raise AssertionError  # unreachable: _fail raises
 
 
 def _reference(path: str, value: Any, known: Mapping[int, Any], what: str) -> int | None:
@@ -557,7 +556,6 @@ def _checked_profile(values: dict[str, Any], prefix: str) -> dict[str, Any]:
     except ValidationError as exc:
         key, message = next(iter(exc.errors.items()))
         _fail(prefix if prefix == "name" else f"{prefix}{key}", message)
-    raise AssertionError  # unreachable
 
 
 _VEHICLE = {"brand": True, "model": True, "nickname": False, "transponder": False,
@@ -582,7 +580,6 @@ def _setup(path: str, value: Any) -> dict[str, Any]:
     except ValidationError as exc:
         key, message = next(iter(exc.errors.items()))
         _fail(path if key == "setup" else f"{path}.{key}", message)
-    raise AssertionError  # unreachable
 
 
 _SESSION = {"vehicle": True, "name": True, "session_type": True, "session_date": True,
