@@ -266,6 +266,7 @@ async def test_accept_one_pending_change_deny_another_then_undo(user: User):
     await user.should_see("Loose on exit: softer rear")
     user.find(marker=f"accept-{oil.id}").click()
     await user.should_see("Accepted: Shock oil (Rear): 400 cSt → 350 cSt")
+    await user.should_see(marker=f"deny-{toe.id}")  # the panel rebuilds after the accept
     user.find(marker=f"deny-{toe.id}").click()
     await user.should_see("Denied: Toe (Rear): 3 ° → 3.5 °")
     await user.should_not_see(marker=f"pending-{toe.id}")
