@@ -9,7 +9,6 @@ silently overwriting (``StaleWriteError``). Every function takes the racer's id 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +128,7 @@ async def edit_twin(
             if not _changed(old, new):
                 continue
             actual[key] = new
-            change = await _create_change(
+            change = await SetupChange.create(
                 session_id=session.id, parameter=key, old_value=old, new_value=new,
                 source=source, reasoning=reasoning, status=ChangeStatus.ACCEPTED, decided_at=now,
             )  # fmt: skip
@@ -160,24 +159,6 @@ async def copy_groups_into_twin(
         profile_id, session_id, values, expected_version=expected_version,
         source=ChangeSource.LIBRARY, reason=reason,
     )  # fmt: skip
-
-
-def _as_json(value: Any) -> Any:
-    # Tortoise takes a str given to a JSONField as JSON text: a text setting ("Green") must be
-    # handed over as JSON ('"Green"'), and only an update stores it that way (create and save
-    # decode it back to a bare text and fail).
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value
-
-
-async def _create_change(**values: Any) -> SetupChange:
-    """``SetupChange.create`` that also stores text settings as old or new value."""
-    text = {k: values[k] for k in ("old_value", "new_value") if isinstance(values.get(k), str)}
-    change = await SetupChange.create(**{**values, **dict.fromkeys(text)})
-    if text:
-        await SetupChange.filter(id=change.id).update(**{k: _as_json(v) for k, v in text.items()})
-        for key, value in text.items():
-            setattr(change, key, value)
-    return change
 
 
 def _clean_reason(reason: Any) -> str:
@@ -217,7 +198,7 @@ async def propose_change(
             raise RuleError(
                 f"A change of {PARAMETERS_BY_KEY[parameter].label} is already waiting for you"
             )
-        return await _create_change(
+        return await SetupChange.create(
             session_id=session.id, parameter=parameter, old_value=current, new_value=value,
             source=source, reasoning=text, status=ChangeStatus.PENDING, rule_id=rule_id,
             message_id=message_id,
@@ -250,9 +231,7 @@ async def accept_change(profile_id: int, change_id: int) -> SetupChange:
         actual[change.parameter] = change.new_value
         change.status = ChangeStatus.ACCEPTED
         change.decided_at = timezone.now()
-        await SetupChange.filter(id=change.id).update(
-            old_value=_as_json(change.old_value), status=change.status, decided_at=change.decided_at
-        )
+        await change.save(update_fields=["old_value", "status", "decided_at"])
         await _write_twin(session, actual, session.version)
         await results.refresh_outcomes(profile_id, session.id)
     return change
@@ -290,7 +269,7 @@ async def undo_last(profile_id: int, session_id: int) -> SetupChange:
             raise RuleError("There is no change to undo")
         actual = SetupSheet.of(session.actual_setup).to_json()
         label = PARAMETERS_BY_KEY[target.parameter].label
-        undo = await _create_change(
+        undo = await SetupChange.create(
             session_id=session.id, parameter=target.parameter,
             old_value=actual.get(target.parameter), new_value=target.old_value,
             source=ChangeSource.MANUAL, reasoning=f"Undo of the change to {label}",

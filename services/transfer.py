@@ -49,6 +49,12 @@ from models.setup_sheet import PARAMETERS_BY_KEY, SetupSheet
 from models.vocabularies import words
 from services import garage, profile_service, validation
 from services.errors import NameTakenError, NotFoundError, RuleError, ValidationError
+from services.results import (
+    HEAT_NAME_MAX_LENGTH,
+    LAP_MAX_SECONDS,
+    LAP_MIN_SECONDS,
+    MAX_LAPS_PER_RUN,
+)
 from services.sessions import (
     CLASS_MAX_LENGTH,
     MAX_CLASSES,
@@ -67,12 +73,9 @@ VERSION = 1
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 MESSAGE_MAX_LENGTH = 20_000
-HEAT_NAME_MAX_LENGTH = 60
 RULE_ID_MAX_LENGTH = 60
 VERDICT_MAX_LENGTH = 20
 PIN_HASH_MAX_LENGTH = 255
-LAPS_MAX_COUNT = 1000
-LAP_MAX_SECONDS = 3600.0
 
 _RACER_GONE = "That racer no longer exists"
 
@@ -707,8 +710,9 @@ def _setup_value(parameter: Any, value: Any) -> Any:
 
 
 def _lap(path: str, value: Any, label: str) -> float | None:
-    return _number(path, value, label, minimum=0.001, maximum=LAP_MAX_SECONDS, required=False,
-                   unit="s")  # fmt: skip
+    # The scoreboard's own limits: a file cannot bring a lap the scoreboard would refuse.
+    limits = {"minimum": LAP_MIN_SECONDS, "maximum": LAP_MAX_SECONDS, "unit": "s"}
+    return _number(path, value, label, required=False, **limits)
 
 
 _RESULT = {"session": True, "heat_name": True, "racing_class": False, "lap_times": False,
@@ -719,8 +723,8 @@ _RESULT = {"session": True, "heat_name": True, "racing_class": False, "lap_times
 def _read_result(record: dict[str, Any], path: str, sessions: Mapping[int, _Row]) -> _Row:
     session = _reference(f"{path}.session", record["session"], sessions, "session")
     laps_raw = _list(record.get("lap_times") or [], f"{path}.lap_times")
-    if len(laps_raw) > LAPS_MAX_COUNT:
-        _fail(f"{path}.lap_times", f"At most {LAPS_MAX_COUNT} laps in one run")
+    if len(laps_raw) > MAX_LAPS_PER_RUN:
+        _fail(f"{path}.lap_times", f"At most {MAX_LAPS_PER_RUN} laps in one run")
     laps = [_lap(f"{path}.lap_times[{i}]", lap, "A lap time") for i, lap in enumerate(laps_raw)]
     if None in laps:
         _fail(f"{path}.lap_times[{laps.index(None)}]", "A lap time is required")
@@ -838,15 +842,12 @@ async def _write_content(profile_id: int, records: RacerRecords, progress: Progr
     changes: dict[int, int] = {}
     for row in _batches(records.changes, progress):
         message = row.refs["message"]
-        values, text = _split_text(row.values, ("old_value", "new_value"))
         created = await SetupChange.create(
             session_id=sessions[row.refs["session"]],
             message_id=messages[message] if message is not None else None,
-            **values,
+            **row.values,
         )
         changes[row.key] = created.id
-        if text:
-            await SetupChange.filter(id=created.id).update(**text)
     # Links between changes once every change has its new id: an undo may come first.
     for row in records.changes:
         if row.refs["reverts"] is not None:
@@ -865,10 +866,11 @@ async def _write_content(profile_id: int, records: RacerRecords, progress: Progr
 def _split_text(
     values: dict[str, Any], json_fields: tuple[str, ...]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Values for ``create`` and, apart, JSON fields holding a bare text ("Green").
+    """Values for ``create`` and, apart, JSON fields holding a bare text.
 
     Tortoise takes a str given to a JSONField as JSON text, and ``create`` cannot store a
-    bare JSON string at all; an update given the JSON text ('"Green"') can.
+    bare JSON string at all; an update given the JSON text ('"x"') can. (Setup values have a
+    field of their own that stores text as text.)
     """
     text = {
         key: json.dumps(values[key], ensure_ascii=False)

@@ -74,12 +74,11 @@ async def seed_racer(
             source=ChangeSource.MANUAL, status=ChangeStatus.ACCEPTED, reverts=toe,
             created_at=at + timedelta(minutes=30), decided_at=at + timedelta(minutes=30),
         )  # fmt: skip
-        spring = await SetupChange.create(
-            session=session, parameter="front_spring", source=ChangeSource.MANUAL,
-            status=ChangeStatus.PENDING, created_at=at + timedelta(minutes=31),
+        await SetupChange.create(
+            session=session, parameter="front_spring", old_value="Green", new_value="Blue",
+            source=ChangeSource.MANUAL, status=ChangeStatus.PENDING,
+            created_at=at + timedelta(minutes=31),
         )  # fmt: skip
-        # A bare text in a JSON field goes in as JSON text, through an update (see transfer).
-        await SetupChange.filter(id=spring.id).update(old_value='"Green"', new_value='"Blue"')
         for heat, laps in (("Practice 1", [34.2, 33.9, 35.0]), ("Qualifier 1", [33.5, 33.4])):
             await RunResult.create(
                 session=session, heat_name=heat, racing_class="1/8 Nitro Buggy",
