@@ -28,8 +28,9 @@ from models import (
 )
 from models.setup_sheet import GROUPS, PARAMETERS, PARAMETERS_BY_KEY, SetupParameter, SetupSheet
 from models.vocabularies import words
-from services import garage, sessions, setups, validation
+from services import garage, results, sessions, setups, validation
 from services.errors import NotFoundError, RuleError, ValidationError
+from services.results import ChangeOutcome
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -196,6 +197,8 @@ class ChangeRecord:
     decided_at: datetime | None
     reverts_id: int | None
     undone: bool
+    # The laps' verdict, as the Setup tab and the Scoreboard show it; None until judged.
+    outcome: ChangeOutcome | None
 
     @property
     def old_text(self) -> str:
@@ -278,6 +281,7 @@ async def get_record(profile_id: int, session_id: int) -> SessionRecord:
                 verdict=c.verdict, best_lap_before=c.best_lap_before,
                 best_lap_after=c.best_lap_after, created_at=c.created_at,
                 decided_at=c.decided_at, reverts_id=c.reverts_id, undone=c.id in undone,
+                outcome=results.outcome_of(c),
             )
             for c in changes
             if c.parameter in PARAMETERS_BY_KEY

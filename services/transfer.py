@@ -54,6 +54,7 @@ from services.results import (
     LAP_MAX_SECONDS,
     LAP_MIN_SECONDS,
     MAX_LAPS_PER_RUN,
+    Verdict,
 )
 from services.sessions import (
     CLASS_MAX_LENGTH,
@@ -74,7 +75,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 MESSAGE_MAX_LENGTH = 20_000
 RULE_ID_MAX_LENGTH = 60
-VERDICT_MAX_LENGTH = 20
 PIN_HASH_MAX_LENGTH = 255
 
 _RACER_GONE = "That racer no longer exists"
@@ -685,8 +685,8 @@ def _read_change(
                          [s.value for s in ChangeStatus]),
         "rule_id": _check(f"{path}.rule_id", validation.text, record.get("rule_id"), "Rule",
                           max_length=RULE_ID_MAX_LENGTH),
-        "verdict": _check(f"{path}.verdict", validation.text, record.get("verdict"), "Verdict",
-                          max_length=VERDICT_MAX_LENGTH),
+        "verdict": _check(f"{path}.verdict", validation.choice, record.get("verdict"),
+                          "Verdict", [v.value for v in Verdict], required=False),
         "created_at": _when(f"{path}.created_at", record.get("created_at"), "Created"),
         "decided_at": _when(f"{path}.decided_at", record.get("decided_at"), "Decided"),
     }  # fmt: skip

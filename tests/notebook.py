@@ -66,7 +66,7 @@ async def seed_racer(
             source=ChangeSource.ADVISOR, reasoning="More rear toe-in calms the exit",
             status=ChangeStatus.ACCEPTED, rule_id="loose_exit_rear_toe", message=answer,
             best_lap_before=33.9, best_lap_after=33.4, average_lap_before=35.1,
-            average_lap_after=34.6, verdict="better", created_at=at + timedelta(seconds=6),
+            average_lap_after=34.6, verdict="faster", created_at=at + timedelta(seconds=6),
             decided_at=at + timedelta(minutes=1),
         )  # fmt: skip
         await SetupChange.create(

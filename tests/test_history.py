@@ -162,7 +162,8 @@ async def test_a_past_session_opens_read_only_with_everything_in_it(lena):
     assert record.track_context == {"surface": "Loam", "traction": "High"}
     assert record.setup["rear_toe"] == 2.5 and record.best_lap == 33.4
     toe, undo, spring = record.changes
-    assert (toe.old_text, toe.new_text, toe.verdict, toe.undone) == ("2.5 °", "3 °", "better", True)
+    assert (toe.old_text, toe.new_text, toe.verdict, toe.undone) == ("2.5 °", "3 °", "faster", True)
+    assert toe.outcome.label == "Faster" and "best 33.900 → 33.400 s" in toe.outcome.summary
     assert (undo.reverts_id, undo.undone) == (toe.id, False)
     assert (spring.old_text, spring.new_text, spring.status) == ("Green", "Blue", "pending")
     assert [m.content for m in record.messages] == ["Loose on exit", "Try more rear toe-in"]

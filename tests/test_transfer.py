@@ -46,7 +46,7 @@ async def test_export_holds_a_racers_whole_notebook(lena):
     assert first["actual_setup"]["rear_toe"] == 2.5 and len(first["actual_setup"]) == 24
     assert "version" not in first and "updated_at" not in first
     toe, undo, spring = document["setup_changes"][:3]
-    assert (toe["message"], toe["rule_id"], toe["verdict"]) == (2, "loose_exit_rear_toe", "better")
+    assert (toe["message"], toe["rule_id"], toe["verdict"]) == (2, "loose_exit_rear_toe", "faster")
     assert (undo["reverts"], spring["old_value"], spring["new_value"]) == (1, "Green", "Blue")
     assert document["messages"][1]["data"] == {"proposals": [{"parameter": "rear_toe",
                                                               "value": 3.0}]}  # fmt: skip
@@ -188,6 +188,9 @@ BAD_FILES = [
      "racer.name: Name can be at most 60 characters"),
     ("a control character in a summary", None, _set("sessions.0.summary", "fast\u202eslow"),
      "sessions[0].summary: Summary cannot contain control characters"),
+    ("a verdict not in the vocabulary", None, _set("setup_changes.0.verdict", "better"),
+     "setup_changes[0].verdict: Verdict: choose one of faster, slower, no difference, "
+     "too few laps"),
     ("a rating of eleven", None, _set("sessions.0.rating", 11),
      "sessions[0].rating: Rating must be between 1 and 5"),
     ("a bad email", None, _set("racer.email", "lena at home"),
@@ -232,7 +235,7 @@ async def test_html_in_every_text_field_is_kept_as_text(lena):
     for message in document["messages"]:
         message.update(content=html, data={html: [html]})
     for change in document["setup_changes"]:
-        change.update(reasoning=html, rule_id="<b>", verdict="<i>better</i>")
+        change.update(reasoning=html, rule_id="<b>")
         if change["parameter"] == "front_spring":
             change.update(old_value="<b>Green</b>", new_value="<b>Blue</b>")
     for result in document["run_results"]:

@@ -7,12 +7,13 @@ from typing import Any
 
 from nicegui import ui
 
-from models import ChangeStatus, MessageRole
+from models import MessageRole
 from models.setup_sheet import GROUPS, SetupParameter
 from services import history, sessions, setups
 from services.errors import PitboxError, StaleWriteError
 from services.history import Comparison, HistoryPage, PastSession, SessionRecord
-from ui.components import ask, dialog_card, empty_state, plural
+from services.results import format_lap
+from ui.components import ask, dialog_card, empty_state, plural, verdict
 from ui.setup_sheet import setup_table
 from ui.tabs.context import Panel
 
@@ -32,7 +33,8 @@ def setting_name(parameter: SetupParameter) -> str:
 
 
 def lap(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds:.2f} s"
+    """A lap as the Scoreboard prints it: "33.400 s"."""
+    return "—" if seconds is None else f"{format_lap(seconds)} s"
 
 
 class HistoryPanel(Panel):
@@ -340,14 +342,8 @@ def _record_sections(record: SessionRecord) -> None:
                 ui.label(" · ".join(words)).classes("text-sm text-slate-700")
                 if change.reasoning:
                     ui.label(change.reasoning).classes("text-sm text-slate-800 break-words")
-                if change.status == ChangeStatus.ACCEPTED and (
-                    change.best_lap_before is not None or change.best_lap_after is not None
-                ):
-                    verdict = f" ({change.verdict})" if change.verdict else ""
-                    ui.label(
-                        f"Best lap {lap(change.best_lap_before)} → "
-                        f"{lap(change.best_lap_after)}{verdict}"
-                    ).classes("text-sm font-semibold text-slate-900")
+                if change.outcome is not None:  # did it work: the Setup tab's badge
+                    verdict(change.outcome, marker=f"record-verdict-{change.id}")
     with (
         ui.expansion(f"Advisor ({plural(len(record.messages), 'message')})", icon="forum")
         .classes("w-full bg-white")
@@ -376,7 +372,7 @@ def _record_sections(record: SessionRecord) -> None:
                     f"Best {lap(run.best_lap)} · average {lap(run.average_lap)}{consistency}"
                 ).classes("text-sm text-slate-800")
                 if run.lap_times:
-                    ui.label(", ".join(f"{t:.2f}" for t in run.lap_times)).classes(
+                    ui.label(", ".join(format_lap(t) for t in run.lap_times)).classes(
                         "text-sm text-slate-700 break-words"
                     )
 
