@@ -19,6 +19,7 @@ import pytest
 from tortoise.backends.base import executor as tortoise_executor
 
 from services import database
+from tests.concurrency import PoolWatch, watch_pools
 
 DIALECTS = ("sqlite", "postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -104,6 +105,12 @@ async def db(migrated_database_url) -> AsyncIterator[str]:
         yield migrated_database_url
     finally:
         await database.disconnect()
+
+
+@pytest.fixture
+def pool_watch(monkeypatch) -> PoolWatch:
+    """Count the connections checked out of any asyncpg pool at the same time (PostgreSQL)."""
+    return watch_pools(monkeypatch)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -16,9 +16,7 @@ from models import ChangeStatus, RunResult, SetupChange
 from services import garage, profile_service, results, sessions, setups
 from services.errors import NotFoundError, ValidationError
 from services.results import LapProblem, Verdict, compare_laps, lap_stats, parse_csv, parse_laps
-from tests.test_profile_service import assert_ran_concurrently, pool_watch, use_warm_pool
-
-__all__ = ["pool_watch"]  # a fixture: used by name
+from tests.concurrency import assert_ran_concurrently, use_warm_pool
 
 EXAMPLE = "a lap time looks like 23.456 or 1:02.345"
 
