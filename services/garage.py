@@ -13,8 +13,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import Message, RacerProfile, RaceSession, RunResult, SetupChange, Vehicle
-from models.setup_sheet import GROUPS, PARAMETERS, SetupSheet
-from services import validation
+from models.setup_sheet import PARAMETERS, SetupSheet
+from services import profile_service, validation
 from services.errors import NotFoundError, StaleWriteError, ValidationError
 
 BRAND_MAX_LENGTH = 60
@@ -104,11 +104,11 @@ async def add_vehicle(
         {"brand": brand, "model": model, "nickname": nickname, "transponder": transponder}
     )
     setup = validation.setup_values(reference_setup)
-    if not await RacerProfile.exists(id=profile_id):
-        raise NotFoundError(_RACER_GONE)
-    await _ensure_unique(profile_id, clean["brand"], clean["model"])
     try:
-        return await Vehicle.create(profile_id=profile_id, reference_setup=setup, **clean)
+        async with in_transaction():
+            await profile_service.hold_racer(profile_id)
+            await _ensure_unique(profile_id, clean["brand"], clean["model"])
+            return await Vehicle.create(profile_id=profile_id, reference_setup=setup, **clean)
     except IntegrityError:
         if not await RacerProfile.exists(id=profile_id):
             raise NotFoundError(_RACER_GONE) from None
@@ -130,16 +130,18 @@ async def update_vehicle(
     clean = _clean_car(
         {"brand": brand, "model": model, "nickname": nickname, "transponder": transponder}
     )
-    await _ensure_unique(profile_id, clean["brand"], clean["model"], except_id=vehicle.id)
-    for key, value in clean.items():
-        setattr(vehicle, key, value)
     try:
-        await vehicle.save(update_fields=[*clean, "updated_at"])
+        async with in_transaction():
+            await profile_service.hold_racer(profile_id)
+            await _ensure_unique(profile_id, clean["brand"], clean["model"], except_id=vehicle.id)
+            await Vehicle.filter(id=vehicle.id, profile_id=profile_id).update(
+                **clean, updated_at=timezone.now()
+            )
     except IntegrityError:
         raise ValidationError(
             {"model": f"{clean['brand']} {clean['model']} is already in this garage"}
         ) from None
-    return vehicle
+    return await get_vehicle(profile_id, vehicle.id)
 
 
 async def deletion_preview(profile_id: int, vehicle_id: int) -> CarDeletion:
@@ -187,11 +189,7 @@ async def copy_reference_setup(
     given groups (Diffs, Front, Rear, Tires, Power)."""
     vehicle = await get_vehicle(profile_id, vehicle_id)
     source = await get_vehicle(profile_id, from_vehicle_id)
-    chosen = set(GROUPS if groups is None else groups)
-    if unknown := chosen - set(GROUPS):
-        raise ValidationError({"groups": f"Unknown setup group: {', '.join(sorted(unknown))}"})
-    if not chosen:
-        raise ValidationError({"groups": "Choose at least one group to copy"})
+    chosen = validation.setup_groups(groups)
     setup = SetupSheet.of(vehicle.reference_setup).to_json()
     copied = SetupSheet.of(source.reference_setup)
     for parameter in PARAMETERS:

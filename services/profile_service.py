@@ -143,6 +143,21 @@ async def _lock_default(connection: BaseDBAsyncClient) -> None:
         await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [_DEFAULT_PROFILE_LOCK])
 
 
+async def hold_racer(profile_id: int) -> int:
+    """Inside a transaction: hold the racer's row until it ends; NotFoundError when gone.
+
+    Two tabs checking one of the racer's rules before writing (one car per brand and model
+    ignoring capitals, one draft session) then take turns instead of both passing the check.
+    SQLite runs transactions one at a time already.
+    """
+    profile_id = validation.record_id(profile_id, "That racer no longer exists")
+    # A model query: exists() and values_list() leave FOR UPDATE out of their SQL.
+    held = await RacerProfile.select_for_update(no_key=True).filter(id=profile_id).only("id")
+    if not held:
+        raise NotFoundError("That racer no longer exists")
+    return profile_id
+
+
 # --- queries ----------------------------------------------------------------------------------
 
 

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from models.setup_sheet import PARAMETERS, PARAMETERS_BY_KEY, TEXT_MAX_LENGTH, SetupParameter
+from models.setup_sheet import (
+    GROUPS,
+    PARAMETERS,
+    PARAMETERS_BY_KEY,
+    TEXT_MAX_LENGTH,
+    SetupParameter,
+)
 from services.errors import NotFoundError, ValidationError
 
 T = TypeVar("T")
@@ -272,6 +278,21 @@ def setup_values(data: Any, *, partial: bool = False) -> dict[str, float | int |
         clean[parameter.key] = round(value, 3) if isinstance(value, float) else value
     fields.raise_if_any()
     return clean
+
+
+def setup_groups(groups: Any) -> list[str]:
+    """The setup groups a copy takes, in sheet order: all of them for None."""
+    if groups is None:
+        return list(GROUPS)
+    choose = f"Choose the groups to copy among {', '.join(GROUPS)}"
+    if isinstance(groups, str) or not isinstance(groups, Iterable):
+        raise ValidationError({"groups": choose})
+    chosen = list(groups)
+    if not all(isinstance(group, str) and group in GROUPS for group in chosen):
+        raise ValidationError({"groups": choose})
+    if not chosen:
+        raise ValidationError({"groups": "Choose at least one group to copy"})
+    return [group for group in GROUPS if group in chosen]
 
 
 def mapping(value: Any, label: str) -> Mapping[str, Any]:
