@@ -15,13 +15,23 @@ from typing import Any
 from tortoise import timezone
 from tortoise.transactions import in_transaction
 
-from models import ChangeSource, ChangeStatus, RaceSession, SessionStatus, SetupChange, Vehicle
-from models.setup_sheet import GROUPS, PARAMETERS, PARAMETERS_BY_KEY, SetupParameter, SetupSheet
+from models import (
+    ChangeSource,
+    ChangeStatus,
+    Message,
+    RaceSession,
+    SessionStatus,
+    SetupChange,
+    Vehicle,
+)
+from models.setup_sheet import PARAMETERS, PARAMETERS_BY_KEY, SetupParameter, SetupSheet
 from services import results, sessions, validation
 from services.errors import NotFoundError, RuleError, StaleWriteError, ValidationError
 
 REASON_MAX_LENGTH = 2000
+RULE_ID_MAX_LENGTH = 60
 _CHANGE_NOT_FOUND = "That setup change is not in this racer's sessions"
+_MESSAGE_NOT_FOUND = "That message is not in this session"
 _STALE = (
     "The setup was changed on another screen: it has been reloaded with that change, "
     "check it and save again"
@@ -115,7 +125,9 @@ async def edit_twin(
     ``expected_version`` is the twin's version the racer's form was loaded at.
     """
     clean = validation.setup_values(values, partial=True)
-    reasoning = _clean_reason(reason)
+    fields = validation.Fields()
+    reasoning = _clean_reason(fields, "reason", reason)
+    fields.raise_if_any()
     async with in_transaction():
         session = await _active_session_for_update(profile_id, session_id)
         if session.version != expected_version:
@@ -150,10 +162,11 @@ async def copy_groups_into_twin(
 ) -> list[SetupChange]:
     """Copy the given groups (all when None) of another setup into the twin, as recorded
     changes with source "library" (a setup taken from the racer's own records)."""
-    chosen = set(GROUPS if groups is None else groups)
-    if unknown := chosen - set(GROUPS):
-        raise ValidationError({"groups": f"Unknown setup group: {', '.join(sorted(unknown))}"})
-    source = SetupSheet.of(setup)
+    chosen = validation.setup_groups(groups)
+    try:
+        source = SetupSheet.of(validation.mapping(setup, "The setup"))
+    except validation.InvalidValue as exc:
+        raise ValidationError({"setup": str(exc)}) from None
     values = {p.key: source[p.key] for p in PARAMETERS if p.group in chosen}
     return await edit_twin(
         profile_id, session_id, values, expected_version=expected_version,
@@ -161,8 +174,8 @@ async def copy_groups_into_twin(
     )  # fmt: skip
 
 
-def _clean_reason(reason: Any) -> str:
-    return validation.text(reason, "Reason", max_length=REASON_MAX_LENGTH, multiline=True) or ""
+def _clean_reason(fields: validation.Fields, key: str, reason: Any) -> str:
+    return fields.text(key, reason, "Reason", max_length=REASON_MAX_LENGTH, multiline=True) or ""
 
 
 async def propose_change(
@@ -181,14 +194,23 @@ async def propose_change(
     Refused when the same parameter already has a pending change, or when the value is what
     the twin already holds.
     """
-    if parameter not in PARAMETERS_BY_KEY:
+    if not isinstance(parameter, str) or parameter not in PARAMETERS_BY_KEY:
         raise ValidationError({"parameter": "Unknown setup parameter"})
     value = validation.setup_values({parameter: new_value}, partial=True)[parameter]
     if value is None:
         raise ValidationError({parameter: "A proposed change needs a value"})
-    text = _clean_reason(reasoning)
+    fields = validation.Fields()
+    text = _clean_reason(fields, "reasoning", reasoning)
+    rule = fields.text("rule_id", rule_id, "Rule", max_length=RULE_ID_MAX_LENGTH)
+    fields.raise_if_any()
+    if message_id is not None:
+        message_id = validation.record_id(message_id, _MESSAGE_NOT_FOUND)
     async with in_transaction():
         session = await _active_session_for_update(profile_id, session_id)
+        if message_id is not None and not await Message.exists(
+            id=message_id, session_id=session.id
+        ):
+            raise NotFoundError(_MESSAGE_NOT_FOUND)
         current = SetupSheet.of(session.actual_setup)[parameter]
         if not _changed(current, value):
             raise RuleError(f"{PARAMETERS_BY_KEY[parameter].label} is already {value}")
@@ -200,7 +222,7 @@ async def propose_change(
             )
         return await SetupChange.create(
             session_id=session.id, parameter=parameter, old_value=current, new_value=value,
-            source=source, reasoning=text, status=ChangeStatus.PENDING, rule_id=rule_id,
+            source=source, reasoning=text, status=ChangeStatus.PENDING, rule_id=rule,
             message_id=message_id,
         )  # fmt: skip
 
@@ -222,16 +244,28 @@ async def _decide_pending(profile_id: int, change_id: int) -> tuple[SetupChange,
     return change, session
 
 
+async def _mark_decided(change: SetupChange, status: ChangeStatus, **values: Any) -> None:
+    # Only a change still pending is decided: of two tabs deciding at once, the second is told.
+    now = timezone.now()
+    decided = await SetupChange.filter(id=change.id, status=ChangeStatus.PENDING).update(
+        status=status, decided_at=now, **values
+    )
+    if not decided:
+        current = await SetupChange.get(id=change.id)
+        raise RuleError(f"This change was already {ChangeStatus(current.status).value}")
+    change.status, change.decided_at = status, now
+    for key, value in values.items():
+        setattr(change, key, value)
+
+
 async def accept_change(profile_id: int, change_id: int) -> SetupChange:
     """Apply a pending change to the twin; its old value becomes what the twin held then."""
     async with in_transaction():
         change, session = await _decide_pending(profile_id, change_id)
         actual = SetupSheet.of(session.actual_setup).to_json()
-        change.old_value = actual.get(change.parameter)
+        old_value = actual.get(change.parameter)
+        await _mark_decided(change, ChangeStatus.ACCEPTED, old_value=old_value)
         actual[change.parameter] = change.new_value
-        change.status = ChangeStatus.ACCEPTED
-        change.decided_at = timezone.now()
-        await change.save(update_fields=["old_value", "status", "decided_at"])
         await _write_twin(session, actual, session.version)
         await results.refresh_outcomes(profile_id, session.id)
     return change
@@ -241,9 +275,7 @@ async def deny_change(profile_id: int, change_id: int) -> SetupChange:
     """Record that the racer turned a pending change down; the twin stays as it is."""
     async with in_transaction():
         change, _ = await _decide_pending(profile_id, change_id)
-        change.status = ChangeStatus.DENIED
-        change.decided_at = timezone.now()
-        await change.save(update_fields=["status", "decided_at"])
+        await _mark_decided(change, ChangeStatus.DENIED)
     return change
 
 
