@@ -17,7 +17,6 @@ from tortoise.transactions import in_transaction
 
 from models import (
     ChangeStatus,
-    RacerProfile,
     RaceSession,
     SessionStatus,
     SetupChange,
@@ -25,7 +24,7 @@ from models import (
 )
 from models.setup_sheet import SetupSheet
 from models.vocabularies import words
-from services import garage, validation
+from services import garage, profile_service, validation
 from services.errors import NotFoundError, RuleError, StaleWriteError, ValidationError
 
 TRACK_CONTEXT_FIELDS = {
@@ -122,13 +121,6 @@ def _clean_session(values: dict[str, Any], *, complete: bool) -> dict[str, Any]:
     return clean
 
 
-async def _racer_exists(profile_id: int) -> int:
-    profile_id = validation.record_id(profile_id, _RACER_GONE)
-    if not await RacerProfile.exists(id=profile_id):
-        raise NotFoundError(_RACER_GONE)
-    return profile_id
-
-
 async def _vehicle_or_error(profile_id: int, vehicle_id: Any) -> Vehicle:
     if vehicle_id in (None, ""):
         raise ValidationError({"vehicle": "Choose a car"})
@@ -204,12 +196,12 @@ async def track_names(profile_id: int) -> list[TrackMemory]:
 # --- preparing and starting ------------------------------------------------------------------
 
 
-async def save_draft_session(profile_id: int, vehicle_id: Any, **values: Any) -> RaceSession:
-    """Create or update the racer's draft session from the Event form (autosave).
-
-    Needs a car and a name; the other fields are kept when valid and may still be missing.
-    """
-    profile_id = await _racer_exists(profile_id)
+async def _checked_form(
+    profile_id: int, vehicle_id: Any, values: dict[str, Any], *, complete: bool
+) -> tuple[Vehicle, dict[str, Any]]:
+    """Inside a transaction: hold the racer (their tabs take turns until it ends), then check
+    the car and the form together, so every message is shown at once."""
+    await profile_service.hold_racer(profile_id)
     errors: dict[str, str] = {}
     vehicle = None
     try:
@@ -217,36 +209,43 @@ async def save_draft_session(profile_id: int, vehicle_id: Any, **values: Any) ->
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
-        clean = _clean_session(values, complete=False)
+        clean = _clean_session(values, complete=complete)
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     assert vehicle is not None
-    clean.setdefault("session_type", words("session_type")[0])
-    clean.setdefault("session_date", timezone.now().date())
+    return vehicle, clean
+
+
+async def save_draft_session(profile_id: int, vehicle_id: Any, **values: Any) -> RaceSession:
+    """Create or update the racer's draft session from the Event form (autosave).
+
+    Needs a car and a name; the other fields are kept when valid and may still be missing.
+    """
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     try:
         async with in_transaction():
+            vehicle, clean = await _checked_form(profile_id, vehicle_id, values, complete=False)
+            clean.setdefault("session_type", words("session_type")[0])
+            clean.setdefault("session_date", timezone.now().date())
             draft = await RaceSession.filter(
                 profile_id=profile_id, status=SessionStatus.DRAFT
             ).first()
             if draft is None:
-                return await RaceSession.create(
+                draft = await RaceSession.create(
                     profile_id=profile_id, vehicle=vehicle, status=SessionStatus.DRAFT,
                     actual_setup=SetupSheet.of(vehicle.reference_setup).to_json(), **clean,
                 )  # fmt: skip
-            await RaceSession.filter(id=draft.id).update(
-                vehicle_id=vehicle.id, updated_at=timezone.now(), **clean
-            )
-            return await get_session(profile_id, draft.id)
+            else:
+                await RaceSession.filter(id=draft.id).update(
+                    vehicle_id=vehicle.id, updated_at=timezone.now(), **clean
+                )
     except IntegrityError:
-        # Another tab created the draft a moment ago, or the racer or car went: say which.
-        await _racer_exists(profile_id)
-        await _vehicle_or_error(profile_id, vehicle.id)
-        draft = await draft_session(profile_id)
-        if draft is None:
-            raise
-        return await save_draft_session(profile_id, vehicle.id, **values)
+        # The car was deleted a moment ago: say so.
+        await _vehicle_or_error(profile_id, vehicle_id)
+        raise
+    return await get_session(profile_id, draft.id)
 
 
 async def discard_draft_session(profile_id: int) -> None:
@@ -272,13 +271,7 @@ async def start_session(
     The racer's draft becomes the active session (or a new one is created); its actual setup
     is a copy of the car's reference setup at this moment.
     """
-    profile_id = await _racer_exists(profile_id)
-    errors: dict[str, str] = {}
-    vehicle = None
-    try:
-        vehicle = await _vehicle_or_error(profile_id, vehicle_id)
-    except ValidationError as exc:
-        errors.update(exc.errors)
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     values = {
         "name": name, "session_type": session_type, "session_date": session_date,
         "track_context": track_context, "racing_classes": racing_classes,
@@ -286,22 +279,17 @@ async def start_session(
         "track_name": track_name,
     }  # fmt: skip
     try:
-        clean = _clean_session(values, complete=True)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    assert vehicle is not None
-    fields = {
-        **clean,
-        "vehicle_id": vehicle.id,
-        "actual_setup": SetupSheet.of(vehicle.reference_setup).to_json(),
-        "status": SessionStatus.ACTIVE,
-    }
-    try:
         async with in_transaction():
+            # One active session per racer: the racer's tabs take turns from here.
+            vehicle, clean = await _checked_form(profile_id, vehicle_id, values, complete=True)
             if await RaceSession.exists(profile_id=profile_id, status=SessionStatus.ACTIVE):
                 raise RuleError(_ALREADY_ACTIVE)
+            fields = {
+                **clean,
+                "vehicle_id": vehicle.id,
+                "actual_setup": SetupSheet.of(vehicle.reference_setup).to_json(),
+                "status": SessionStatus.ACTIVE,
+            }
             draft = await RaceSession.filter(
                 profile_id=profile_id, status=SessionStatus.DRAFT
             ).first()
@@ -312,13 +300,11 @@ async def start_session(
                     **fields, version=draft.version + 1, updated_at=timezone.now()
                 )
                 session = draft
-        return await get_session(profile_id, session.id)
     except IntegrityError:
-        # The partial unique index (another tab started one just now), or the racer or car was
-        # deleted a moment ago: say which.
-        await _racer_exists(profile_id)
-        await _vehicle_or_error(profile_id, vehicle.id)
+        # The car was deleted a moment ago, or another path started a session: say which.
+        await _vehicle_or_error(profile_id, vehicle_id)
         raise RuleError(_ALREADY_ACTIVE) from None
+    return await get_session(profile_id, session.id)
 
 
 # --- while active ----------------------------------------------------------------------------
