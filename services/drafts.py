@@ -50,22 +50,46 @@ def has_input(data: dict[str, Any]) -> bool:
     return any(v not in (None, "", [], {}) for v in data.values())
 
 
-def _check(form: Any, data: Any) -> tuple[str, dict[str, Any]]:
+def check_form(form: Any) -> str:
+    """A known form's draft key; ValidationError for anything else."""
     if (
         not isinstance(form, str)
-        or not (match := _FORM_KEY.match(form))
+        or not (match := _FORM_KEY.fullmatch(form))
         or (match["form"] not in FORMS)
     ):
         raise ValidationError({"form": "Unknown form"})
+    return form
+
+
+def check_draft(form: Any, data: Any) -> tuple[str, dict[str, Any]]:
+    """A draft that may be kept: a known form, plain text and numbers, not too large."""
+    form = check_form(form)
     if not isinstance(data, dict):
         raise ValidationError({"data": "A draft is a set of named values"})
     try:
         size = len(json.dumps(data, allow_nan=False, ensure_ascii=False).encode("utf-8"))
-    except (TypeError, ValueError, UnicodeEncodeError):
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
         raise ValidationError({"data": "A draft holds only text and numbers"}) from None
     if size > MAX_DRAFT_BYTES:
         raise ValidationError({"data": "This draft is too large to keep"})
+    if _holds_nul(data):  # PostgreSQL's JSON cannot store it
+        raise ValidationError({"data": "A draft holds only text and numbers"})
     return form, data
+
+
+def _holds_nul(data: Any) -> bool:
+    waiting = [data]
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            waiting.extend(item.keys())
+            waiting.extend(item.values())
+        elif isinstance(item, list | tuple):
+            waiting.extend(item)
+    return False
 
 
 async def save_draft(profile_id: int, form: str, data: dict[str, Any]) -> None:
@@ -74,7 +98,7 @@ async def save_draft(profile_id: int, form: str, data: dict[str, Any]) -> None:
     Does nothing for a racer that no longer exists: there is nobody to keep it for.
     """
     profile_id = validation.record_id(profile_id, _RACER_GONE)
-    form, data = _check(form, data)
+    form, data = check_draft(form, data)
     if not has_input(data):
         await FormDraft.filter(profile_id=profile_id, form=form).delete()
         return
@@ -94,4 +118,5 @@ async def load_drafts(profile_id: int) -> dict[str, dict[str, Any]]:
 async def discard_draft(profile_id: int, form: str) -> None:
     """Forget the racer's draft of one form."""
     profile_id = validation.record_id(profile_id, _RACER_GONE)
+    form = check_form(form)
     await FormDraft.filter(profile_id=profile_id, form=form).delete()

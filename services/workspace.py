@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from services import drafts, sessions
+from services import drafts, sessions, validation
+from services.errors import NotFoundError, ValidationError
 
 
 @dataclass
@@ -29,18 +30,25 @@ class Workspace:
 
     @classmethod
     def from_storage(cls, data: Any) -> Workspace:
-        """Rebuild from tab storage; anything unknown or malformed gives an empty workspace."""
+        """Rebuild from tab storage; anything unknown or malformed is left out, an impossible
+        racer gives an empty workspace."""
         if not isinstance(data, dict):
             return cls()
         racer_id = data.get("racer_id")
+        if racer_id is not None:
+            try:
+                racer_id = validation.record_id(racer_id)
+            except NotFoundError:
+                return cls()
         form_drafts = data.get("form_drafts")
-        if not (racer_id is None or (isinstance(racer_id, int) and not isinstance(racer_id, bool))):
-            return cls()
-        if not isinstance(form_drafts, dict) or not all(
-            isinstance(k, str) and isinstance(v, dict) for k, v in form_drafts.items()
-        ):
-            form_drafts = {}
-        return cls(racer_id=racer_id, form_drafts=dict(form_drafts))
+        kept: dict[str, dict[str, Any]] = {}
+        for form, values in form_drafts.items() if isinstance(form_drafts, dict) else ():
+            try:
+                drafts.check_draft(form, values)
+            except ValidationError:
+                continue
+            kept[form] = dict(values)
+        return cls(racer_id=racer_id, form_drafts=kept)
 
     def unsaved_forms(self) -> list[str]:
         """Form keys with typed input that has not been submitted."""
@@ -52,8 +60,13 @@ class Workspace:
 
     def keep_typed(self, racer_id: int, form: str, values: dict[str, Any]) -> bool:
         """Record typed input for ``racer_id``'s form; refused (False) once the tab works as
-        another racer, so late input events of a form never land in the next racer's drafts."""
+        another racer, so late input events of a form never land in the next racer's drafts,
+        and for what could not be kept as a draft (an unknown form, too much input)."""
         if racer_id != self.racer_id:
+            return False
+        try:
+            drafts.check_draft(form, values)
+        except ValidationError:
             return False
         if drafts.has_input(values):
             self.form_drafts[form] = dict(values)
