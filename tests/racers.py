@@ -44,7 +44,7 @@ class Notebook:
     marker: str  # text found in this racer's records and nowhere else
 
 
-async def racer_with_notebook(name: str, *, default_first: bool = False) -> Notebook:
+async def racer_with_notebook(name: str) -> Notebook:
     """A racer with two cars, a completed, an active and a draft session, a pending and an
     accepted change, a message, a run and a form draft; every text carries the racer's name."""
     racer = await profile_service.create_profile(name)
