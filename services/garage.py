@@ -24,6 +24,9 @@ TRANSPONDER_MAX_LENGTH = 20
 
 _NOT_FOUND = "That car is not in this racer's garage"
 _RACER_GONE = "That racer no longer exists"
+_STALE = (
+    "This car's setup was changed on another screen: it has been reloaded, check it and save again"
+)
 
 
 @dataclass(frozen=True)
@@ -198,15 +201,13 @@ async def copy_reference_setup(
     return await _write_reference(vehicle, validation.setup_values(setup), expected_version)
 
 
-async def _write_reference(vehicle: Vehicle, setup: dict[str, Any], expected: int) -> Vehicle:
+async def _write_reference(vehicle: Vehicle, setup: dict[str, Any], expected: Any) -> Vehicle:
+    expected = validation.version(expected, _STALE)
     updated = await Vehicle.filter(id=vehicle.id, version=expected).update(
         reference_setup=setup, version=expected + 1, updated_at=timezone.now()
     )
     if not updated:
-        raise StaleWriteError(
-            "This car's setup was changed on another screen: it has been reloaded, "
-            "check it and save again"
-        )
+        raise StaleWriteError(_STALE)
     return await Vehicle.get(id=vehicle.id)
 
 

@@ -42,6 +42,8 @@ EDITABLE_FIELDS = ("name", "email", "facebook", "instagram", "sponsors")
 
 # Any 64-bit number unique to this purpose: serialises every change to the default profile.
 _DEFAULT_PROFILE_LOCK = 0x5049_5442_4F58_0001
+_RACER_GONE = "That racer no longer exists"
+_NEW_DEFAULT_GONE = "The racer chosen as the new default no longer exists"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -150,11 +152,11 @@ async def hold_racer(profile_id: int) -> int:
     ignoring capitals, one draft session) then take turns instead of both passing the check.
     SQLite runs transactions one at a time already.
     """
-    profile_id = validation.record_id(profile_id, "That racer no longer exists")
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     # A model query: exists() and values_list() leave FOR UPDATE out of their SQL.
     held = await RacerProfile.select_for_update(no_key=True).filter(id=profile_id).only("id")
     if not held:
-        raise NotFoundError("That racer no longer exists")
+        raise NotFoundError(_RACER_GONE)
     return profile_id
 
 
@@ -163,9 +165,10 @@ async def hold_racer(profile_id: int) -> int:
 
 async def get_profile(profile_id: int) -> RacerProfile:
     """The racer with this id; NotFoundError if there is none."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     profile = await RacerProfile.get_or_none(id=profile_id)
     if profile is None:
-        raise NotFoundError("That racer no longer exists")
+        raise NotFoundError(_RACER_GONE)
     return profile
 
 
@@ -225,11 +228,12 @@ def _as_date(value: Any) -> date | None:
 
 async def set_default_profile(profile_id: int) -> RacerProfile:
     """Make this racer the one default, in one transaction; NotFoundError changes nothing."""
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
     async with in_transaction() as connection:
         await _lock_default(connection)
         profile = await RacerProfile.get_or_none(id=profile_id)
         if profile is None:
-            raise NotFoundError("That racer no longer exists")
+            raise NotFoundError(_RACER_GONE)
         # Unset first: the partial unique index allows one TRUE row at any moment.
         await RacerProfile.filter(is_default=True).exclude(id=profile_id).update(is_default=False)
         if not profile.is_default:
@@ -287,6 +291,9 @@ async def delete_profile(profile_id: int, new_default_id: int | None = None) -> 
     The only racer cannot be deleted. The default racer can be deleted while others exist only
     when ``new_default_id`` names the racer to become default, in the same transaction.
     """
+    profile_id = validation.record_id(profile_id, _RACER_GONE)
+    if new_default_id is not None:
+        new_default_id = validation.record_id(new_default_id, _NEW_DEFAULT_GONE)
     async with in_transaction() as connection:
         await _lock_default(connection)
         profile = await get_profile(profile_id)
@@ -297,7 +304,7 @@ async def delete_profile(profile_id: int, new_default_id: int | None = None) -> 
             if new_default_id == profile_id:
                 raise RuleError("Choose another racer as the new default")
             if not await RacerProfile.exists(id=new_default_id):
-                raise NotFoundError("The racer chosen as the new default no longer exists")
+                raise NotFoundError(_NEW_DEFAULT_GONE)
         elif profile.is_default:
             raise RuleError(
                 f"{profile.name} is the default racer: choose a new default before deleting"

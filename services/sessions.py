@@ -42,6 +42,10 @@ SUMMARY_MAX_LENGTH = 2000
 
 _RACER_GONE = "That racer no longer exists"
 _NOT_FOUND = "That session does not belong to this racer"
+_CONDITIONS_STALE = (
+    "The conditions were changed on another screen: they have been reloaded, "
+    "check them and save again"
+)
 _ALREADY_ACTIVE = "This racer already has an active session: end it first"
 
 
@@ -327,14 +331,12 @@ async def update_conditions(
     context = clean_track_context(fields, track_context)
     rounds = _clean_rounds(fields, practice_rounds, qualifying_rounds)
     fields.raise_if_any()
+    expected_version = validation.version(expected_version, _CONDITIONS_STALE)
     updated = await RaceSession.filter(id=session.id, version=expected_version).update(
         track_context=context, **rounds, version=expected_version + 1, updated_at=timezone.now()
     )
     if not updated:
-        raise StaleWriteError(
-            "The conditions were changed on another screen: they have been reloaded, "
-            "check them and save again"
-        )
+        raise StaleWriteError(_CONDITIONS_STALE)
     return await get_session(profile_id, session.id)
 
 

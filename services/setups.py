@@ -32,6 +32,9 @@ REASON_MAX_LENGTH = 2000
 RULE_ID_MAX_LENGTH = 60
 _CHANGE_NOT_FOUND = "That setup change is not in this racer's sessions"
 _MESSAGE_NOT_FOUND = "That message is not in this session"
+_REFERENCE_STALE = (
+    "The car's reference setup was changed on another screen: check the differences again"
+)
 _STALE = (
     "The setup was changed on another screen: it has been reloaded with that change, "
     "check it and save again"
@@ -124,6 +127,7 @@ async def edit_twin(
     ``values`` maps parameter keys to typed values (only the given ones change).
     ``expected_version`` is the twin's version the racer's form was loaded at.
     """
+    expected_version = validation.version(expected_version, _STALE)
     clean = validation.setup_values(values, partial=True)
     fields = validation.Fields()
     reasoning = _clean_reason(fields, "reason", reason)
@@ -331,18 +335,15 @@ async def save_twin_as_reference(
     profile_id: int, session_id: int, *, expected_vehicle_version: int
 ) -> Vehicle:
     """Make the twin the car's new reference setup ("shop master")."""
+    expected = validation.version(expected_vehicle_version, _REFERENCE_STALE)
     async with in_transaction():
         session = await sessions.get_session(profile_id, session_id)
         setup = SetupSheet.of(session.actual_setup).to_json()
         updated = await Vehicle.filter(
-            id=session.vehicle_id, profile_id=profile_id, version=expected_vehicle_version
-        ).update(reference_setup=setup, version=expected_vehicle_version + 1,
-                 updated_at=timezone.now())  # fmt: skip
+            id=session.vehicle_id, profile_id=profile_id, version=expected
+        ).update(reference_setup=setup, version=expected + 1, updated_at=timezone.now())
         if not updated:
-            raise StaleWriteError(
-                "The car's reference setup was changed on another screen: check the "
-                "differences again"
-            )
+            raise StaleWriteError(_REFERENCE_STALE)
         return await Vehicle.get(id=session.vehicle_id)
 
 

@@ -30,7 +30,7 @@ from models.setup_sheet import (
     TEXT_MAX_LENGTH,
     SetupParameter,
 )
-from services.errors import NotFoundError, ValidationError
+from services.errors import NotFoundError, StaleWriteError, ValidationError
 
 T = TypeVar("T")
 
@@ -242,6 +242,13 @@ def record_id(value: Any, message: str = "That record does not exist") -> int:
     """An id that could exist; anything else (text, bool, 0, 2**63) is simply not found."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise NotFoundError(message)
+    return value
+
+
+def version(value: Any, message: str) -> int:
+    """The version of a record a form was loaded at; anything that cannot be one is stale."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise StaleWriteError(message)
     return value
 
 
