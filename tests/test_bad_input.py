@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from models import RaceSession, Vehicle
-from services import drafts, garage, profile_service, sessions, setups
+from services import debriefs, drafts, garage, profile_service, sessions, setups
 from services.errors import NotFoundError, PitboxError, StaleWriteError, ValidationError
 from tests.racers import Notebook, racer_with_notebook, snapshot_all
 
@@ -149,6 +149,16 @@ BAD_GROUPS = {
     "lone surrogate": ["\ud800"],
     "5,000 items": ["Power"] * 5000 + ["Wings"],
     "empty": [],
+}
+BAD_SYMPTOMS = {
+    "unknown": ["backflips"],
+    "other capitals": ["LOOSE_ENTRY"],
+    "NUL": ["loose_entry\x00"],
+    "lone surrogate": ["\ud800"],
+    "5,000 items": ["loose_entry"] * 5000,
+    "text instead of a list": "loose_entry",
+    "a number": 3,
+    "a nested list": [["loose_entry"]],
 }
 BAD_FORM = {
     "unknown": "garage.wings",
@@ -542,6 +552,29 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         ),
         {"profile_id": BAD_ID, "session_id": BAD_ID},
     ),
+    # Advisor
+    "ask_advisor": EntryPoint(
+        dad(
+            debriefs.ask_advisor,
+            session_id=lambda n: n.session_id,
+            symptoms=["loose_entry"],
+            note="Loose into the sweeper",
+            rating=3,
+        ),
+        {
+            "profile_id": BAD_ID,
+            "session_id": BAD_ID,
+            "symptoms": BAD_SYMPTOMS,
+            "note": MULTILINE,
+            "rating": BAD_WHOLE,
+        },
+    ),
+    "advisor reads": EntryPoint(
+        lambda w, o: _advisor_reads(
+            **{"profile_id": w.dad.profile_id, "session_id": w.dad.session_id, **o}
+        ),
+        {"profile_id": BAD_ID, "session_id": BAD_ID},
+    ),
     # Drafts
     "save_draft": EntryPoint(
         dad(drafts.save_draft, form="event.session", data={"name": "Club day"}),
@@ -571,6 +604,11 @@ ID_FIELDS = {"profile_id", "vehicle_id", "from_vehicle_id", "session_id", "chang
              "message_id", "new_default_id"}  # fmt: skip
 # The car of a session is picked on the Event form: "not in this garage" beside the car field.
 PICKED_ON_A_FORM = {("save_draft_session", "vehicle_id"), ("start_session", "vehicle_id")}
+
+
+async def _advisor_reads(profile_id: Any, session_id: Any) -> None:
+    await debriefs.conversation(profile_id, session_id)
+    await debriefs.debrief_setting(profile_id, session_id)
 
 
 def expected_error(entry: str, field: str) -> tuple[type[PitboxError], ...]:
@@ -637,6 +675,6 @@ def test_the_table_has_at_least_fifteen_input_classes_and_covers_every_service()
         "create_profile", "update_profile", "add_vehicle", "update_vehicle",
         "save_reference_setup", "copy_reference_setup", "save_draft_session", "start_session",
         "update_conditions", "close_session", "edit_twin", "propose_change",
-        "copy_groups_into_twin", "save_draft",
+        "copy_groups_into_twin", "save_draft", "ask_advisor",
     }  # fmt: skip
     assert covered <= set(ENTRY_POINTS)

@@ -72,6 +72,7 @@ VALID_VALUES: dict[str, Any] = {
     "reason": "Stolen",
     "form": "garage.add_car",
     "data": {"brand": "Stolen"},
+    "symptoms": ["loose_entry"],
 }
 # ValidationError is "not found" too where a form picks the record: the car of a session.
 FORM_FIELD_OF_ID = {"vehicle_id": "vehicle"}
