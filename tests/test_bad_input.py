@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from models import RaceSession, Vehicle
-from services import debriefs, drafts, garage, profile_service, sessions, setups
+from services import debriefs, drafts, garage, profile_service, results, sessions, setups
 from services.errors import NotFoundError, PitboxError, StaleWriteError, ValidationError
 from tests.racers import Notebook, racer_with_notebook, snapshot_all
 
@@ -159,6 +159,32 @@ BAD_SYMPTOMS = {
     "text instead of a list": "loose_entry",
     "a number": 3,
     "a nested list": [["loose_entry"]],
+}
+BAD_LAPS_TEXT = {
+    "NUL": "31.2\x0030.8",
+    "lone surrogate": "31.2\n\ud800",
+    "bidi override": "\u202e31.2",
+    "inf": "inf",
+    "nan": "nan",
+    "negative": "-31.2",
+    "too fast": "0.5",
+    "5 MB": "31.2\n" * 1_000_000,
+    "501 laps": "31.2\n" * 501,
+    "blank": " \n\t ",
+    "a number": 31.2,
+    "a list": ["31.2"],
+}
+BAD_LAPS = {
+    "inf": [31.2, float("inf")],
+    "nan": [float("nan")],
+    "True": [True, 30.8],
+    "text": ["fast"],
+    "negative": [-31.2],
+    "5,000 laps": [31.2] * 5000,
+    "empty": [],
+    "a number": 31.2,
+    "text instead of a list": "31.2 30.8",
+    "10**400": [10**400],
 }
 BAD_FORM = {
     "unknown": "garage.wings",
@@ -575,6 +601,53 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         ),
         {"profile_id": BAD_ID, "session_id": BAD_ID},
     ),
+    # Scoreboard
+    "add_run": EntryPoint(
+        dad(
+            results.add_run,
+            session_id=lambda n: n.session_id,
+            heat_name="Heat 2",
+            racing_class="1/8 Nitro Buggy",
+            laps_text="31.2\n30.8\n1:02.5",
+        ),
+        {
+            "profile_id": BAD_ID,
+            "session_id": BAD_ID,
+            "heat_name": REQUIRED_TEXT,
+            "racing_class": TEXT,
+            "laps_text": BAD_LAPS_TEXT,
+            "laps": BAD_LAPS,
+        },
+    ),
+    "update_run": EntryPoint(
+        dad(
+            results.update_run,
+            run_id=lambda n: n.run_id,
+            heat_name="Heat 1 (again)",
+            laps=[31.0, 30.9],
+        ),
+        {
+            "profile_id": BAD_ID,
+            "run_id": BAD_ID,
+            "heat_name": REQUIRED_TEXT,
+            "racing_class": TEXT,
+            "laps": BAD_LAPS,
+        },
+    ),
+    "delete_run": EntryPoint(
+        dad(results.delete_run, run_id=lambda n: n.run_id), {"profile_id": BAD_ID, "run_id": BAD_ID}
+    ),
+    "run reads": EntryPoint(
+        lambda w, o: _run_reads(
+            **{
+                "profile_id": w.dad.profile_id,
+                "session_id": w.dad.session_id,
+                "run_id": w.dad.run_id,
+                **o,
+            }
+        ),
+        {"profile_id": BAD_ID, "session_id": BAD_ID, "run_id": BAD_ID},
+    ),
     # Drafts
     "save_draft": EntryPoint(
         dad(drafts.save_draft, form="event.session", data={"name": "Club day"}),
@@ -601,7 +674,7 @@ async def _twin_reads(profile_id: Any, session_id: Any) -> None:
 
 
 ID_FIELDS = {"profile_id", "vehicle_id", "from_vehicle_id", "session_id", "change_id",
-             "message_id", "new_default_id"}  # fmt: skip
+             "message_id", "new_default_id", "run_id"}  # fmt: skip
 # The car of a session is picked on the Event form: "not in this garage" beside the car field.
 PICKED_ON_A_FORM = {("save_draft_session", "vehicle_id"), ("start_session", "vehicle_id")}
 
@@ -609,6 +682,12 @@ PICKED_ON_A_FORM = {("save_draft_session", "vehicle_id"), ("start_session", "veh
 async def _advisor_reads(profile_id: Any, session_id: Any) -> None:
     await debriefs.conversation(profile_id, session_id)
     await debriefs.debrief_setting(profile_id, session_id)
+
+
+async def _run_reads(profile_id: Any, session_id: Any, run_id: Any) -> None:
+    await results.get_run(profile_id, run_id)
+    await results.list_runs(profile_id, session_id)
+    await results.scoreboard(profile_id, session_id)
 
 
 def expected_error(entry: str, field: str) -> tuple[type[PitboxError], ...]:
@@ -675,6 +754,6 @@ def test_the_table_has_at_least_fifteen_input_classes_and_covers_every_service()
         "create_profile", "update_profile", "add_vehicle", "update_vehicle",
         "save_reference_setup", "copy_reference_setup", "save_draft_session", "start_session",
         "update_conditions", "close_session", "edit_twin", "propose_change",
-        "copy_groups_into_twin", "save_draft", "ask_advisor",
+        "copy_groups_into_twin", "save_draft", "ask_advisor", "add_run", "update_run",
     }  # fmt: skip
     assert covered <= set(ENTRY_POINTS)
