@@ -37,6 +37,11 @@ GLOBAL_BY_DESIGN: dict[str, str] = {
     "profile_service.set_default_profile": "making one racer default unsets the other",
     "workspace.*": "a tab's workspace; what it reads goes through drafts and sessions, "
     "which are checked here",
+    "transfer.export_backup": "a backup is the whole install",
+    "transfer.restore_backup": "a backup is the whole install",
+    "transfer.install_is_empty": "a question about the whole install",
+    "transfer.import_racer": "a racer's file becomes a new racer, who owns nothing yet",
+    "transfer.find_racer": "the command line picks a racer by name from all of them",
 }
 
 # Parameters naming a record another racer may own: which of their records to try.
@@ -44,6 +49,9 @@ RECORD_IDS: dict[str, Callable[[Notebook], list[int]]] = {
     "vehicle_id": lambda n: [n.vehicle_id, n.other_vehicle_id],
     "from_vehicle_id": lambda n: [n.vehicle_id, n.other_vehicle_id],
     "session_id": lambda n: [n.session_id, n.completed_session_id, n.draft_session_id],
+    "from_session_id": lambda n: [n.session_id, n.completed_session_id, n.draft_session_id],
+    "left_id": lambda n: [n.session_id, n.completed_session_id, n.draft_session_id],
+    "right_id": lambda n: [n.session_id, n.completed_session_id, n.draft_session_id],
     "change_id": lambda n: [n.change_id, n.accepted_change_id],
     "message_id": lambda n: [n.message_id],
     "run_id": lambda n: [n.run_id],
@@ -53,6 +61,9 @@ OWN_RECORD: dict[str, Callable[[Notebook], int]] = {
     "vehicle_id": lambda n: n.vehicle_id,
     "from_vehicle_id": lambda n: n.other_vehicle_id,
     "session_id": lambda n: n.session_id,
+    "from_session_id": lambda n: n.completed_session_id,
+    "left_id": lambda n: n.completed_session_id,
+    "right_id": lambda n: n.session_id,
     "change_id": lambda n: n.change_id,
     "message_id": lambda n: n.message_id,
     "run_id": lambda n: n.run_id,
@@ -104,8 +115,10 @@ def cases() -> list:
     for qualname, function in sorted(FUNCTIONS.items()):
         if is_global(qualname):
             continue
-        crossed = [p for p in inspect.signature(function).parameters if p in RECORD_IDS]
-        if not crossed:
+        parameters = inspect.signature(function).parameters
+        crossed = [p for p in parameters if p in RECORD_IDS]
+        # Without a record, or with only optional ones (filters): the racer's own view.
+        if all(parameters[p].default is not inspect.Parameter.empty for p in crossed):
             params.append(pytest.param(qualname, None, id=f"{qualname}-own-racer-only"))
         for parameter in crossed:
             params.append(pytest.param(qualname, parameter, id=f"{qualname}-{parameter}"))
@@ -135,7 +148,14 @@ async def arguments(
     names = list(signature.parameters)
     if names[:1] != ["profile_id"]:
         teach(qualname, "its first parameter is not profile_id")
-    ids = {p: OWN_RECORD[p](me) for p in names if p in RECORD_IDS}
+    optional = {p for p, parameter in signature.parameters.items()
+                if parameter.default is not parameter.empty}  # fmt: skip
+    # The racer's own view leaves optional records (filters) out; a crossing fills them all.
+    ids = {
+        p: OWN_RECORD[p](me)
+        for p in names
+        if p in RECORD_IDS and (crossed is not None or p not in optional)
+    }
     if crossed is not None:
         ids[crossed] = their_id
     kwargs: dict[str, Any] = {}
@@ -145,8 +165,10 @@ async def arguments(
         elif name in ids:
             value = ids[name]
         elif name == "expected_version":
-            owner = next(p for p in ("vehicle_id", "session_id") if p in ids)
-            value = await version_of(owner, ids[owner])
+            # The version of the car or session written; else of the racer's active twin.
+            owner = next((p for p in ("vehicle_id", "session_id") if p in ids), None)
+            value = await (version_of(owner, ids[owner]) if owner
+                           else version_of("session_id", me.session_id))  # fmt: skip
         elif name == "expected_vehicle_version":
             session = await RaceSession.get(id=ids["session_id"])
             value = await version_of("vehicle_id", session.vehicle_id)
@@ -242,6 +264,7 @@ def test_every_checked_function_crosses_each_of_its_record_ids():
     assert "setups.propose_change-message_id" in ids
     assert "garage.copy_reference_setup-from_vehicle_id" in ids
     assert "sessions.track_names-None" in ids
+    assert {"history.list_sessions-None", "history.list_sessions-vehicle_id"} <= ids
     assert not any(name.startswith("database.") for name in ids)
 
 
