@@ -29,7 +29,7 @@ from models import (
 from models.setup_sheet import GROUPS, PARAMETERS, PARAMETERS_BY_KEY, SetupParameter, SetupSheet
 from models.vocabularies import words
 from services import garage, results, sessions, setups, validation
-from services.errors import NotFoundError, RuleError, ValidationError
+from services.errors import NotFoundError, RuleError
 from services.results import ChangeOutcome
 
 PER_PAGE = 20
@@ -404,8 +404,7 @@ async def copy_into_twin(
     on another screen meanwhile, StaleWriteError says so and nothing is copied.
     """
     past = await _session(profile_id, from_session_id)
-    if groups is not None and not list(groups):
-        raise ValidationError({"groups": "Choose at least one group to copy"})
+    groups = validation.setup_groups(groups)
     active = await sessions.active_session(profile_id)
     if active is None:
         raise RuleError("Start a session first: a past setup is copied into today's session")
@@ -413,6 +412,6 @@ async def copy_into_twin(
         raise RuleError("This is the session you are running: pick a past one to copy from")
     return await setups.copy_groups_into_twin(
         profile_id, active.id, dict(past.actual_setup),
-        None if groups is None else list(groups), expected_version=expected_version,
+        groups, expected_version=expected_version,
         reason=f"Copied from {_title(past)}",
     )  # fmt: skip

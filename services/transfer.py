@@ -208,13 +208,14 @@ def dumps(document: Mapping[str, Any]) -> bytes:
 
 async def find_racer(name: str) -> RacerProfile:
     """The racer with this name (ignoring capitals); NotFoundError lists the racers there are."""
-    key = unicodedata.normalize("NFC", (name or "").strip()).casefold()
+    typed = name.strip() if isinstance(name, str) else ""
+    key = unicodedata.normalize("NFC", typed).casefold()
     profiles = await RacerProfile.all().order_by("name")
     for profile in profiles:
         if unicodedata.normalize("NFC", profile.name).casefold() == key:
             return profile
     names = ", ".join(p.name for p in profiles) or "none yet"
-    raise NotFoundError(f"There is no racer called {name.strip()!r}. Racers: {names}")
+    raise NotFoundError(f"There is no racer called {typed!r}. Racers: {names}")
 
 
 async def _racer_content(

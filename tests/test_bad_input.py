@@ -18,7 +18,17 @@ from typing import Any
 import pytest
 
 from models import RaceSession, Vehicle
-from services import debriefs, drafts, garage, profile_service, results, sessions, setups
+from services import (
+    debriefs,
+    drafts,
+    garage,
+    history,
+    profile_service,
+    results,
+    sessions,
+    setups,
+    transfer,
+)
 from services.errors import NotFoundError, PitboxError, StaleWriteError, ValidationError
 from tests.racers import Notebook, racer_with_notebook, snapshot_all
 
@@ -353,6 +363,17 @@ async def _twin_as_reference(w: World, o: dict) -> Any:
     return await setups.save_twin_as_reference(**args)
 
 
+async def _copy_from_history(w: World, o: dict) -> Any:
+    args = {
+        "profile_id": w.dad.profile_id,
+        "from_session_id": w.dad.completed_session_id,
+        "groups": ["Power"],
+        "expected_version": await w.version(RaceSession, w.dad.session_id),
+        **o,
+    }
+    return await history.copy_into_twin(**args)
+
+
 def dad(call: Call, **valid: Any) -> Callable[[World, dict], Coroutine[Any, Any, Any]]:
     """A call as Dad; ``valid`` maps each parameter to a function of Dad's notebook."""
 
@@ -648,6 +669,50 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         ),
         {"profile_id": BAD_ID, "session_id": BAD_ID, "run_id": BAD_ID},
     ),
+    # History and the racer's file
+    "list_sessions": EntryPoint(
+        dad(
+            history.list_sessions,
+            vehicle_id=lambda n: n.vehicle_id,
+            track_name="thunder park",
+            session_type="Club Race",
+            page=1,
+            per_page=10,
+        ),
+        {
+            "profile_id": BAD_ID,
+            "vehicle_id": {k: v for k, v in BAD_ID.items() if v is not None},
+            "track_name": TEXT,
+            "session_type": {k: v for k, v in BAD_CHOICE.items() if k != "unknown"},
+            "page": {**BAD_WHOLE, "0": 0, "2**63": 2**63},
+            "per_page": {**BAD_WHOLE, "0": 0, "a million": 10**6},
+        },
+    ),
+    "history reads": EntryPoint(
+        lambda w, o: _history_reads(
+            **{
+                "profile_id": w.dad.profile_id,
+                "session_id": w.dad.completed_session_id,
+                "other_id": w.dad.session_id,
+                **o,
+            }
+        ),
+        {"profile_id": BAD_ID, "session_id": BAD_ID, "other_id": BAD_ID},
+    ),
+    "copy_into_twin": EntryPoint(
+        _copy_from_history,
+        {
+            "profile_id": BAD_ID,
+            "from_session_id": BAD_ID,
+            "groups": BAD_GROUPS,
+            "expected_version": BAD_VERSION,
+        },
+    ),
+    "export_racer": EntryPoint(dad(transfer.export_racer), {"profile_id": BAD_ID}),
+    "find_racer": EntryPoint(
+        lambda w, o: transfer.find_racer(**{"name": " dad ", **o}),
+        {"name": {**REQUIRED_TEXT, "unknown": "Nobody"}},
+    ),
     # Drafts
     "save_draft": EntryPoint(
         dad(drafts.save_draft, form="event.session", data={"name": "Club day"}),
@@ -674,7 +739,7 @@ async def _twin_reads(profile_id: Any, session_id: Any) -> None:
 
 
 ID_FIELDS = {"profile_id", "vehicle_id", "from_vehicle_id", "session_id", "change_id",
-             "message_id", "new_default_id", "run_id"}  # fmt: skip
+             "message_id", "new_default_id", "run_id", "from_session_id", "other_id"}  # fmt: skip
 # The car of a session is picked on the Event form: "not in this garage" beside the car field.
 PICKED_ON_A_FORM = {("save_draft_session", "vehicle_id"), ("start_session", "vehicle_id")}
 
@@ -690,12 +755,20 @@ async def _run_reads(profile_id: Any, session_id: Any, run_id: Any) -> None:
     await results.scoreboard(profile_id, session_id)
 
 
+async def _history_reads(profile_id: Any, session_id: Any, other_id: Any) -> None:
+    await history.filters(profile_id)
+    await history.get_record(profile_id, session_id)
+    await history.compare_with_reference(profile_id, session_id)
+    await history.compare_sessions(profile_id, session_id, other_id)
+    await history.compare_sessions(profile_id, other_id, session_id)
+
+
 def expected_error(entry: str, field: str) -> tuple[type[PitboxError], ...]:
     if field in ("expected_version", "expected_vehicle_version"):
         return (StaleWriteError,)
     if (entry, field) in PICKED_ON_A_FORM:
         return (NotFoundError, ValidationError)
-    if field in ID_FIELDS:
+    if field in ID_FIELDS or entry == "find_racer":  # a racer looked up by name
         return (NotFoundError,)
     return (ValidationError,)
 
