@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise import timezone
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models import (
@@ -332,10 +333,14 @@ async def update_conditions(
     rounds = _clean_rounds(fields, practice_rounds, qualifying_rounds)
     fields.raise_if_any()
     expected_version = validation.version(expected_version, _CONDITIONS_STALE)
-    updated = await RaceSession.filter(id=session.id, version=expected_version).update(
+    updated = await RaceSession.filter(
+        id=session.id, version=expected_version, status=SessionStatus.ACTIVE
+    ).update(
         track_context=context, **rounds, version=expected_version + 1, updated_at=timezone.now()
     )
     if not updated:
+        if not await RaceSession.exists(id=session.id, status=SessionStatus.ACTIVE):
+            raise RuleError("This session has ended: its conditions can no longer be changed")
         raise StaleWriteError(_CONDITIONS_STALE)
     return await get_session(profile_id, session.id)
 
@@ -353,8 +358,14 @@ async def close_session(
     stars = fields.integer("rating", rating, "Rating", minimum=1, maximum=5, required=False)
     fields.raise_if_any()
     now = timezone.now()
+    # The version moves too: a form loaded before the close cannot write after it.
     updated = await RaceSession.filter(id=session.id, status=SessionStatus.ACTIVE).update(
-        status=SessionStatus.COMPLETED, summary=text, rating=stars, ended_at=now, updated_at=now
+        status=SessionStatus.COMPLETED,
+        summary=text,
+        rating=stars,
+        ended_at=now,
+        updated_at=now,
+        version=F("version") + 1,
     )
     if not updated:
         raise RuleError("This session is not active")

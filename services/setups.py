@@ -105,10 +105,13 @@ async def _active_session_for_update(profile_id: int, session_id: int) -> RaceSe
 
 
 async def _write_twin(session: RaceSession, actual: dict[str, Any], expected: int) -> None:
-    updated = await RaceSession.filter(id=session.id, version=expected).update(
-        actual_setup=actual, version=expected + 1, updated_at=timezone.now()
-    )
+    # Only while the session is still active: a close in another tab wins over a late edit.
+    updated = await RaceSession.filter(
+        id=session.id, version=expected, status=SessionStatus.ACTIVE
+    ).update(actual_setup=actual, version=expected + 1, updated_at=timezone.now())
     if not updated:
+        if not await RaceSession.exists(id=session.id, status=SessionStatus.ACTIVE):
+            raise RuleError("This session has ended: its setup can no longer be changed")
         raise StaleWriteError(_STALE)
     session.actual_setup, session.version = actual, expected + 1
 

@@ -483,3 +483,21 @@ async def test_every_parameter_can_be_edited_and_undone(session):
         await setups.undo_last(session.profile_id, session.id)
 
     assert await actual(session) == SetupSheet.of(EXAMPLE_SETUP)
+
+
+async def test_an_edit_read_before_the_session_closed_cannot_land_after_it(session, monkeypatch):
+    """Another tab closes the session between this edit's read and its write."""
+    racer_id, version = session.profile_id, await twin_version(session)
+    before_close = await sessions.get_session(racer_id, session.id)
+    await sessions.close_session(racer_id, session.id, summary="Done for today")
+    closed = await sessions.get_session(racer_id, session.id)
+    assert closed.version == version + 1  # closing moves the version on
+
+    async def read_before_the_close(profile_id, session_id):
+        return before_close
+
+    monkeypatch.setattr(sessions, "get_session", read_before_the_close)
+    rows = await snapshot_all()
+    with pytest.raises(RuleError, match="has ended"):
+        await setups.edit_twin(racer_id, session.id, {"venturi": 8.0}, expected_version=version)
+    assert await snapshot_all() == rows

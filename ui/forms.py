@@ -10,6 +10,7 @@ from nicegui import background_tasks
 from nicegui.elements.mixins.validation_element import ValidationElement
 
 from services import drafts
+from services.errors import ValidationError
 from ui.tabs.context import TabContext
 
 # Typed input reaches the database this long after the last keystroke at most: a phone that
@@ -31,6 +32,7 @@ class DraftKeeper:
         self.racer_id = ctx.racer.id
         self.draft: dict[str, Any] = ctx.workspace.typed(form)
         self._saving: asyncio.Task | None = None
+        self._refused = False
 
     @property
     def current(self) -> bool:
@@ -51,8 +53,18 @@ class DraftKeeper:
 
     async def persist(self) -> None:
         """Save the draft for the racer now (nothing once the tab has moved on)."""
-        if self.current:
+        if not self.current:
+            return
+        try:
             await drafts.save_draft(self.racer_id, self.form, self.draft)
+        except ValidationError as exc:
+            # Too much typed to keep (a whole results page pasted): say so once, keep the tab's
+            # copy, and let the racer save the form itself.
+            if not self._refused:
+                self._refused = True
+                self.ctx.notify(
+                    f"{' '.join(exc.errors.values())}: save the form to keep it", type="warning"
+                )
 
     async def submitted(self) -> None:
         """The input is saved for real: forget the draft, here and in the database."""
