@@ -8,6 +8,7 @@ python main.py export|import|backup|restore ...   move data (see cli.py)
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from nicegui import helpers, ui
@@ -15,6 +16,9 @@ from nicegui import helpers, ui
 import cli
 import settings as settings_module
 from services import database
+from services.access import AccessControl
+from services.errors import PitboxError
+from ui import access
 from ui.pages import register_pages
 from ui.startup import connect_database_before_serving
 
@@ -32,6 +36,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="pitbox", description="Pit-side setup notebook")
     parser.add_argument("--native", action="store_true", help="open in a desktop window")
     args, _ = parser.parse_known_args(argv)
+    # Everything Pitbox creates (database, backups, secrets, browser storage) is the owner's.
+    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tortoise").setLevel(logging.WARNING)
 
@@ -48,12 +54,23 @@ def main(argv: list[str]) -> None:
         except database.DatabaseError as exc:
             _fail(str(exc))
 
+    # Phones on the network may join either way (the access gate asks them for the password);
+    # a native window takes a free port, so that it never collides with a running server.
+    host = settings.host or "0.0.0.0"
+    try:
+        control = AccessControl(
+            settings.data_dir,
+            settings.storage_secret,
+            environment_password=settings.access_password,
+            behind_proxy=settings.behind_proxy,
+        )
+    except (PitboxError, OSError) as exc:
+        _fail(str(exc))
+    access.install(control, host=host)
     connect_database_before_serving(settings.database_url)
     register_pages()
     ui.run(
-        # A served app listens on the network at 8080; a native window only on this machine,
-        # at a free port, so that it never collides with a running server.
-        host=settings.host or ("127.0.0.1" if args.native else "0.0.0.0"),
+        host=host,
         port=settings.port or (None if args.native else 8080),
         title="Pitbox",
         favicon="🏁",

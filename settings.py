@@ -7,7 +7,9 @@ in a container (PostgreSQL through ``DATABASE_URL``) and in tests.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,10 @@ class Settings:
     storage_secret: str
     migrate_on_start: bool
     reconnect_timeout: float
+    # None: a password is generated and kept in the data folder (see services/access.py).
+    access_password: str | None = None
+    # Behind a reverse proxy every request comes from the proxy: trust no address.
+    behind_proxy: bool = False
 
     @property
     def dialect(self) -> str:
@@ -58,31 +64,49 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest)
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def redacted_url(url: str) -> str:
+    """The URL with its password masked, safe to print, even when the URL is malformed
+    (a password holding ``@``, ``/`` or ``:``, a missing scheme)."""
+    if "@" not in url:
+        return url
+    head, host = url.rsplit("@", 1)
+    scheme = match.group(0) if (match := _SCHEME.match(head)) else ""
+    credentials = head[len(scheme) :]
+    if ":" not in credentials:
+        return url
+    return f"{scheme}{credentials.split(':', 1)[0]}:***@{host}"
+
+
 def normalise_database_url(raw: str) -> str:
     """Check ``DATABASE_URL`` and return it in the form Tortoise expects.
 
-    Raises SettingsError with one line that says what is wrong and what to write instead.
+    Raises SettingsError with one line that says what is wrong and what to write instead; the
+    line never contains the URL's password.
     """
     url = raw.strip()
+    shown = redacted_url(url)
     if url.startswith("postgresql://"):
         url = "postgres://" + url[len("postgresql://") :]
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         if sqlite_path(url) is None and ":memory:" not in url:
-            raise SettingsError(f"DATABASE_URL={raw!r} has no file path; {URL_HINT}")
+            raise SettingsError(f"DATABASE_URL={shown!r} has no file path; {URL_HINT}")
         return url
     if parts.scheme == "postgres":
         try:
             port = parts.port
         except ValueError:
-            raise SettingsError(f"DATABASE_URL={raw!r} has a bad port; {URL_HINT}") from None
+            raise SettingsError(f"DATABASE_URL={shown!r} has a bad port; {URL_HINT}") from None
         if not parts.hostname or not parts.path.strip("/"):
             raise SettingsError(
-                f"DATABASE_URL={raw!r} needs a host and a database name; {URL_HINT}"
+                f"DATABASE_URL={shown!r} needs a host and a database name; {URL_HINT}"
             )
         del port
         return url
-    raise SettingsError(f"DATABASE_URL={raw!r} is not a PostgreSQL or SQLite URL; {URL_HINT}")
+    raise SettingsError(f"DATABASE_URL={shown!r} is not a PostgreSQL or SQLite URL; {URL_HINT}")
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -119,9 +143,28 @@ def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
     if secret_file.exists():
         return secret_file.read_text().strip()
     secret = secrets.token_urlsafe(32)
-    secret_file.write_text(secret)
-    secret_file.chmod(0o600)
+    write_private_file(secret_file, secret)
     return secret
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Create a file only its owner can read, from the first byte."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+
+
+def check_writable_folder(folder: Path, what: str) -> None:
+    """Raise SettingsError (one line) unless this user can create files in ``folder``."""
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".pitbox-write-check-", dir=folder)
+    except OSError as exc:
+        raise SettingsError(
+            f"{what} {str(folder)!r} cannot be written by this user ({exc.strerror}): make it "
+            "writable, or point PITBOX_DATA_DIR at a folder that is"
+        ) from None
+    os.close(descriptor)
+    os.unlink(probe)
 
 
 def data_dir_from(env: Mapping[str, str]) -> Path:
@@ -141,18 +184,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data_dir = data_dir_from(env)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise SettingsError(
             f"PITBOX_DATA_DIR={str(data_dir)!r} cannot be created: {exc.strerror}"
         ) from None
+    # The database, its backups and the secrets live here: fail now, in one line, rather
+    # than with a traceback (or a hang in SQLite) later.
+    check_writable_folder(data_dir, "The data folder (PITBOX_DATA_DIR)")
 
     url = database_url_from(env)
     if (path := sqlite_path(url)) is not None and not path.parent.exists():
         raise SettingsError(
-            f"DATABASE_URL={env.get('DATABASE_URL')!r}: the folder {str(path.parent)!r} "
-            "does not exist"
+            f"DATABASE_URL={redacted_url(env.get('DATABASE_URL', ''))!r}: the folder "
+            f"{str(path.parent)!r} does not exist"
         )
+    if path is not None and path.parent != data_dir:
+        check_writable_folder(path.parent, "The database folder")
 
     return Settings(
         database_url=url,
@@ -164,4 +212,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # Pit Wi-Fi drops and phones lock between heats: keep the page alive for two minutes
         # instead of NiceGUI's 3 s, so a short drop does not reload the page.
         reconnect_timeout=_number(env, "PITBOX_RECONNECT_TIMEOUT", 120.0, float),
+        access_password=env.get("PITBOX_ACCESS_PASSWORD", "").strip() or None,
+        behind_proxy=_flag(env, "PITBOX_BEHIND_PROXY"),
     )

@@ -7,6 +7,7 @@ database is migrated by hand (``aerich upgrade``) unless PITBOX_MIGRATE_ON_START
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -15,9 +16,10 @@ from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aerich import Command
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import DBConnectionError, OperationalError
 
@@ -27,16 +29,44 @@ log = logging.getLogger("pitbox.database")
 
 APP = "models"
 MIGRATIONS_DIR = settings_module.PROJECT_DIR / "migrations"
+# Seconds to wait for PostgreSQL to answer a new connection (asyncpg waits 60 by default, and a
+# server that accepts but never answers then looks like a hang). ``?timeout=N`` in the URL wins.
+CONNECT_TIMEOUT = 5
+PING_TIMEOUT = 2.0
+
+UNREACHABLE_MESSAGE = "The database cannot be reached right now; nothing was saved. Try again soon."
+READ_ONLY_MESSAGE = (
+    "The database is read-only, so nothing was saved. Whoever runs Pitbox must make it writable."
+)
+SOMETHING_WRONG_MESSAGE = "Something went wrong; nothing was saved."
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
 
+def with_connect_timeout(database_url: str) -> str:
+    """A PostgreSQL URL with a connect timeout (unless it names one); others unchanged."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "postgres":
+        return database_url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "timeout" for key, _ in query):
+        return database_url
+    query.append(("timeout", str(CONNECT_TIMEOUT)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def connect_timeout(database_url: str) -> str:
+    """The connect timeout in effect for this URL, as written in it (for messages)."""
+    query = dict(parse_qsl(urlsplit(with_connect_timeout(database_url)).query))
+    return query.get("timeout", str(CONNECT_TIMEOUT))
+
+
 def tortoise_config(database_url: str) -> dict:
     """The Tortoise configuration for one database URL (aerich's CLI uses it too)."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": with_connect_timeout(database_url)},
         "apps": {APP: {"models": ["models", "aerich.models"], "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
@@ -101,10 +131,64 @@ async def disconnect() -> None:
     await Tortoise.close_connections()
 
 
+async def ping() -> bool:
+    """Whether the database answers a trivial query within ``PING_TIMEOUT`` seconds."""
+    try:
+        connection = connections.get("default")
+        async with asyncio.timeout(PING_TIMEOUT):
+            await connection.execute_query("SELECT 1")
+    except Exception:  # any failure means "not reachable"; the caller says so
+        return False
+    return True
+
+
+async def explain_failure(error: BaseException) -> str:
+    """What to tell a racer after an unexpected error while using the database."""
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text:
+        return READ_ONLY_MESSAGE
+    if not await ping():
+        return UNREACHABLE_MESSAGE
+    return SOMETHING_WRONG_MESSAGE
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file only its owner can read (SQLite treats it as an empty database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Make sure the SQLite file can be written, and is readable by its owner only.
+
+    A read-only file would let the server start and then fail every save; say so now instead.
+    SQLite gives its journal files the database file's permissions.
+    """
+    if not path.exists():
+        _create_private(path)
+        return
+    try:
+        with path.open("r+b"):
+            pass
+    except OSError as exc:
+        raise DatabaseError(
+            f"The database file {str(path)!r} cannot be written by this user ({exc.strerror}): "
+            "make it writable (chmod u+w) for the user running Pitbox"
+        ) from None
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(0o600)
+        except OSError:  # not ours to change; the data folder's permissions still apply
+            log.warning("Could not make %s readable by its owner only", path)
+
+
 def backup_sqlite_file(path: Path) -> Path:
-    """Copy the database next to itself with a timestamp, using SQLite's online backup."""
+    """Copy the database next to itself with a timestamp, using SQLite's online backup.
+
+    The copy is readable by its owner only, like the database.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    _create_private(backup)
     with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(backup)) as target:
         source.backup(target)
     return backup
@@ -126,6 +210,8 @@ async def migrate_for_startup(settings: settings_module.Settings) -> StartupRepo
     report = StartupReport()
     sqlite_file = settings.sqlite_path
     had_data = sqlite_file is not None and sqlite_file.exists() and sqlite_file.stat().st_size > 0
+    if sqlite_file is not None:
+        prepare_sqlite_file(sqlite_file)
     try:
         async with _command(settings.database_url) as command:
             pending = await _pending(command)
@@ -141,10 +227,18 @@ async def migrate_for_startup(settings: settings_module.Settings) -> StartupRepo
                 report.backup = backup_sqlite_file(sqlite_file)
                 log.info("Backed up the database to %s", report.backup)
             report.applied = await command.upgrade(run_in_transaction=True)
+    except TimeoutError:
+        raise DatabaseError(
+            f"The database in DATABASE_URL ({_redacted(settings.database_url)}) did not answer "
+            f"within {connect_timeout(settings.database_url)} s. Check that the server is running "
+            "and the URL is right (a slow server may need ?timeout=30 in the URL)."
+        ) from None
     except (DBConnectionError, OSError, ConnectionError) as exc:
+        reason = str(exc).replace(settings.database_url, _redacted(settings.database_url))
         raise DatabaseError(
             f"Cannot reach the database in DATABASE_URL ({_redacted(settings.database_url)}): "
-            f"{exc}. Check that the server is running and the URL is right."
+            f"{reason or type(exc).__name__}. Check that the server is running and the URL is "
+            "right."
         ) from None
     log.info("Applied migrations: %s", ", ".join(report.applied))
     return report
@@ -152,9 +246,4 @@ async def migrate_for_startup(settings: settings_module.Settings) -> StartupRepo
 
 def _redacted(url: str) -> str:
     """The URL without its password, safe to print."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+    return settings_module.redacted_url(url)

@@ -1,22 +1,31 @@
 """Pages of the app."""
 
+from fastapi.responses import JSONResponse
 from nicegui import app, ui
 from nicegui.client import ClientConnectionTimeout
 
-from ui import theme
+from services import database
+from ui import devices, faults, theme
 from ui.shell import AppShell
 
 
 def register_pages() -> None:
     @app.get("/healthz", include_in_schema=False)
-    def health() -> dict[str, str]:
-        """For container health checks: answers without building a page."""
-        return {"status": "ok"}
+    async def health() -> JSONResponse:
+        """For container health checks: a cheap query, answered without building a page."""
+        if await database.ping():
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "database unreachable"}, status_code=503)
+
+    devices.register()
 
     @ui.page("/", title="Pitbox")
     async def index() -> None:
         theme.apply()
+        faults.report_errors_on_this_page()
         shell = AppShell()
+        with shell.chip_area.parent_slot:
+            devices.devices_button()
         # Tab storage exists only once the browser tab has connected. A request that never
         # connects (a link preview, a script) is dropped here.
         client = ui.context.client
@@ -26,4 +35,4 @@ def register_pages() -> None:
             return
         if client.is_deleted:
             return
-        await shell.start()
+        await faults.open_when_database_answers(shell.start)
