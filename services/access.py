@@ -237,7 +237,7 @@ class AccessControl:
     ) -> None:
         self.data_dir = data_dir
         self.behind_proxy = behind_proxy
-        self.throttle = throttle or Throttle()
+        self.throttle = throttle if throttle is not None else Throttle()
         self.clock = clock
         self._serializer = URLSafeTimedSerializer(storage_secret, salt="pitbox-access")
         self._storage_secret = storage_secret
@@ -403,7 +403,8 @@ class AccessControl:
 PIN_TRIES = Throttle(free_tries=5, base_delay=2.0, max_delay=300.0, max_keys=4096)
 
 
-def _clean_pin(value: Any, key: str = "pin") -> str:
+def clean_pin(value: Any, key: str = "new_pin") -> str:
+    """A PIN as typed, checked: 4 to 8 digits; ValidationError under ``key`` otherwise."""
     fields = validation.Fields()
     pin = fields.text(key, value, "PIN", max_length=PIN_MAX_LENGTH * 4, required=True)
     if pin is not None and not (
@@ -442,7 +443,7 @@ async def check_pin(profile_id: int, pin: Any) -> None:
     if (wait := PIN_TRIES.retry_after(key)) > 0:
         raise RuleError(f"Too many wrong PINs. Wait {int(wait + 0.999)} s, then try again.")
     try:
-        clean = _clean_pin(pin)
+        clean = clean_pin(pin, "pin")
     except ValidationError:
         clean = ""
     if clean and await _matches(racer.pin_hash, clean):
@@ -454,7 +455,7 @@ async def check_pin(profile_id: int, pin: Any) -> None:
 
 async def set_pin(profile_id: int, new_pin: Any, current_pin: Any = None) -> None:
     """Lock a racer with a PIN, or change it; changing needs the current PIN."""
-    pin = _clean_pin(new_pin, "new_pin")
+    pin = clean_pin(new_pin)
     await check_pin(profile_id, current_pin)
     await RacerProfile.filter(id=profile_id).update(pin_hash=hash_secret(pin))
 

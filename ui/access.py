@@ -145,6 +145,8 @@ button{width:100%;min-height:48px;margin-top:1rem;font-size:1.1rem;font-weight:7
 background:#C2410C;border:0;border-radius:10px}
 .error{color:#B91C1C;font-weight:600;margin:.6rem 0 0}
 .hint{color:#334155;font-size:.95rem;margin-top:1rem}
+.mark{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:4px;
+background:repeating-conic-gradient(#0F172A 0 25%,#fff 0 50%) 0 0/50% 50%;vertical-align:-.1em}
 """
 
 
@@ -153,7 +155,7 @@ def _page(title: str, body: str) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)} · Pitbox</title><style>{_STYLE}</style></head>"
-        f"<body><main><h1>🏁 Pitbox</h1>{body}</main></body></html>"
+        f'<body><main><h1><span class="mark"></span>Pitbox</h1>{body}</main></body></html>'
     )
 
 

@@ -12,17 +12,29 @@ from nicegui import ui
 from services import access as access_service
 from services.errors import PitboxError, ValidationError
 from ui import access, theme
-from ui.dialogs import ask
+from ui.components import ask
 
 PATH = "/devices"
 
 
-def devices_button() -> None:
-    """The header's way to the Devices page; shown to trusted clients only."""
-    if access.trusted_request(ui.context.client.request):
-        ui.button(icon="qr_code_2", on_click=lambda: ui.navigate.to(PATH)).props(
-            "flat round color=white aria-label=Devices"
-        ).classes("tap").mark("open-devices").tooltip("Devices: let a phone join")
+def add_devices_button(beside: ui.element) -> None:
+    """The way to the Devices page, just before ``beside`` (in the header); shown only on
+    this machine, which is the only one allowed to open it."""
+    if not access.trusted_request(ui.context.client.request):
+        return
+    row = beside.parent_slot.parent if beside.parent_slot else None
+    if row is None:
+        return
+    with row:
+        button = (
+            ui.button(icon="qr_code_2", on_click=lambda: ui.navigate.to(PATH))
+            .props("flat round color=white aria-label=Devices")
+            .classes("tap")
+            .mark("open-devices")
+        )
+        button.tooltip("Devices: let a phone join")
+    button.move(row, target_index=row.default_slot.children.index(beside))
+    row.classes("no-wrap")
 
 
 class DevicesPage:
@@ -78,9 +90,12 @@ class DevicesPage:
             ui.label("Scan it with the phone's camera. It works once; a new one appears.").classes(
                 "text-center text-slate-700"
             )
-            ui.label(f"Or open {self.url()} and type the password.").classes(
-                "text-center text-slate-700 break-all"
-            ).mark("app-address")
+            ui.label("Or open this address and type the password:").classes(
+                "text-center text-slate-700"
+            )
+            ui.label(self.url()).classes("font-mono font-bold text-center break-all").mark(
+                "app-address"
+            )
 
     def render_password(self) -> None:
         self.password_area.clear()

@@ -24,8 +24,7 @@ def register_pages() -> None:
         theme.apply()
         faults.report_errors_on_this_page()
         shell = AppShell()
-        with shell.chip_area.parent_slot:
-            devices.devices_button()
+        devices.add_devices_button(beside=shell.chip_area)
         # Tab storage exists only once the browser tab has connected. A request that never
         # connects (a link preview, a script) is dropped here.
         client = ui.context.client

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
-from services import profile_service
+from services import access, profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
 from services.profile_service import ProfileSummary
+from ui import pin
 from ui import transfer as transfer_ui
 from ui.components import ask, avatar, plural
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 class RacerSelector:
     def __init__(self, shell: AppShell) -> None:
         self.shell = shell
+        self.locked: set[int] = set()  # racers with a PIN
         with (
             ui.dialog() as self.dialog,
             ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
@@ -43,6 +45,7 @@ class RacerSelector:
 
     async def refresh(self) -> None:
         profiles = await profile_service.list_profiles()
+        self.locked = await access.locked_racers()
         self.cards.clear()
         with self.cards:
             for profile in profiles:
@@ -75,6 +78,10 @@ class RacerSelector:
                 avatar(profile.initials, profile.is_default)
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label(profile.name).classes("text-lg font-bold leading-tight break-words")
+                    if profile.id in self.locked:
+                        with ui.row().classes("items-center gap-1").mark(f"locked-{profile.id}"):
+                            ui.icon("lock", size="16px").classes("text-slate-700")
+                            ui.label("PIN").classes("text-sm text-slate-700")
                     stats = [
                         plural(profile.vehicle_count, "car"),
                         plural(profile.session_count, "session"),
@@ -132,6 +139,8 @@ class RacerSelector:
             self.dialog.close()
             return
         try:
+            if await pin.unlock(profile.id, profile.name) is None:
+                return
             impact = await workspaces.switch_impact(self.shell.workspace)
             if not impact.needs_warning:
                 self.dialog.close()
@@ -204,12 +213,24 @@ class RacerSelector:
     # --- create and edit --------------------------------------------------------------------
 
     async def edit(self, profile: ProfileSummary | None) -> None:
-        await RacerForm(self, profile).open()
+        current_pin = ""
+        if profile is not None:
+            try:
+                current_pin = await pin.unlock(profile.id, profile.name)
+            except NotFoundError as exc:
+                self.shell.notify(str(exc), type="warning")
+                await self.refresh()
+                return
+            if current_pin is None:
+                return
+        await RacerForm(self, profile, current_pin).open()
 
     # --- delete -----------------------------------------------------------------------------
 
     async def confirm_delete(self, profile: ProfileSummary) -> None:
         try:
+            if await pin.unlock(profile.id, profile.name) is None:
+                return
             preview = await profile_service.deletion_preview(profile.id)
         except NotFoundError as exc:
             self.shell.notify(str(exc), type="warning")
@@ -270,9 +291,13 @@ class RacerSelector:
 class RacerForm:
     """New racer or edit racer, with each error shown beside its field."""
 
-    def __init__(self, selector: RacerSelector, profile: ProfileSummary | None) -> None:
+    def __init__(
+        self, selector: RacerSelector, profile: ProfileSummary | None, current_pin: str = ""
+    ) -> None:
         self.selector = selector
         self.profile = profile
+        self.current_pin = current_pin  # typed right just before: needed to change the PIN
+        locked = profile is not None and profile.id in selector.locked
         with (
             ui.dialog() as self.dialog,
             ui.card().classes("w-full max-w-md pit-card").mark("racer-form"),
@@ -296,6 +321,14 @@ class RacerForm:
             }
             for field in self.inputs.values():
                 field.classes("w-full").props("outlined")
+            self.new_pin = (
+                ui.input("New PIN (empty keeps it)" if locked else "PIN lock (optional)",
+                         password=True)
+                .props("outlined inputmode=numeric autocomplete=new-password maxlength=8")
+                .classes("w-full")
+                .mark("racer-pin")
+            )  # fmt: skip
+            self.remove_pin = ui.checkbox("Remove the PIN").mark("remove-pin") if locked else None
             with ui.row().classes("w-full justify-end gap-2 mt-2"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat").classes("tap")
                 ui.button("Save", on_click=self.save).classes("tap").mark("save-racer")
@@ -319,13 +352,25 @@ class RacerForm:
         values["sponsors"] = [s for s in (values["sponsors"] or "").split(",") if s.strip()]
         for field in self.inputs.values():
             field.error = None
+        self.new_pin.error = None
+        new_pin = (self.new_pin.value or "").strip()
+        try:
+            if new_pin:  # checked first, so that a bad PIN saves nothing
+                access.clean_pin(new_pin)
+        except ValidationError as exc:
+            self.new_pin.error = exc.errors.get("new_pin", str(exc))
+            return
         try:
             if self.profile is None:
-                created = await profile_service.create_profile(**values)
-                self.selector.shell.notify(f"Added {created.name}", type="positive")
+                racer = await profile_service.create_profile(**values)
             else:
-                await profile_service.update_profile(self.profile.id, **values)
-                self.selector.shell.notify("Saved", type="positive")
+                racer = await profile_service.update_profile(self.profile.id, **values)
+            if new_pin:
+                await access.set_pin(racer.id, new_pin, current_pin=self.current_pin)
+            elif self.remove_pin is not None and self.remove_pin.value:
+                await access.clear_pin(racer.id, current_pin=self.current_pin)
+            message = "Saved" if self.profile is not None else f"Added {racer.name}"
+            self.selector.shell.notify(message, type="positive")
         except ValidationError as exc:
             for key, message in exc.errors.items():
                 self.inputs.get(key, self.inputs["name"]).error = message
