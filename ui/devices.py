@@ -18,8 +18,8 @@ PATH = "/devices"
 
 
 def add_devices_button(beside: ui.element) -> None:
-    """The way to the Devices page, just before ``beside`` (in the header); shown only on
-    this machine, which is the only one allowed to open it."""
+    """The way to the Devices page, just after ``beside`` (in the header); shown only on this
+    machine, which is the only one allowed to open it."""
     if not access.trusted_request(ui.context.client.request):
         return
     row = beside.parent_slot.parent if beside.parent_slot else None
@@ -33,7 +33,7 @@ def add_devices_button(beside: ui.element) -> None:
             .mark("open-devices")
         )
         button.tooltip("Devices: let a phone join")
-    button.move(row, target_index=row.default_slot.children.index(beside))
+    button.move(row, target_index=row.default_slot.children.index(beside) + 1)
     row.classes("no-wrap")
 
 
