@@ -94,15 +94,12 @@ class PitboxServer(Server):
     def __init__(self, data_dir: Path, **env: str) -> None:
         port = free_port()
         self.database_url = f"sqlite://{data_dir / 'pitbox.sqlite3'}"
-        super().__init__(
-            [sys.executable, "main.py"],
-            child_env(
-                PITBOX_DATA_DIR=str(data_dir),
-                PITBOX_PORT=str(port),
-                PITBOX_HOST="127.0.0.1",
-                NICEGUI_STORAGE_PATH=str(data_dir / ".nicegui"),
-                **env,
-            ),
-            port,
-            data_dir / "server.log",
-        )
+        settings = {
+            "PITBOX_DATA_DIR": str(data_dir),
+            "PITBOX_PORT": str(port),
+            "PITBOX_HOST": "127.0.0.1",
+            "NICEGUI_STORAGE_PATH": str(data_dir / ".nicegui"),
+        }
+        settings.update(env)  # a test may listen elsewhere, for example
+        super().__init__([sys.executable, "main.py"], child_env(**settings), port,
+                         data_dir / "server.log")  # fmt: skip

@@ -45,6 +45,8 @@ class DevicesPage:
         self.addresses = access_service.lan_addresses(access.listen_host)
         self.address = self.addresses[0] if self.addresses else None
         self.token = self.control.new_join_token()
+        # Messages go here: a handler's own button may be redrawn away while it runs.
+        self.root = ui.context.client.layout
 
     def url(self, path: str = "/") -> str:
         port = "" if self.port in {80, 443} else f":{self.port}"
@@ -182,7 +184,8 @@ class DevicesPage:
         self.render_password()
         count = await access.sign_out_other_devices()
         signed_out = f"; {count} open page(s) on other devices were signed out" if count else ""
-        ui.notify(f"Password changed{signed_out}", type="positive", position="top")
+        with self.root:
+            ui.notify(f"Password changed{signed_out}", type="positive", position="top")
 
 
 def register() -> None:
