@@ -133,6 +133,12 @@ def test_a_damaged_password_file_is_one_clear_message(tmp_path):
 # --- device sessions -------------------------------------------------------------------------
 
 
+def test_a_device_stays_logged_in_across_a_restart(tmp_path):
+    token = control(tmp_path).session_token()
+
+    assert control(tmp_path).session_valid(token)  # same data folder, same storage secret
+
+
 def test_a_session_cookie_needs_the_storage_secret(tmp_path):
     gate = control(tmp_path)
     token = gate.session_token()
