@@ -33,8 +33,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from models import RacerProfile
-from services import profile_service, validation
-from services.errors import RuleError, ValidationError
+from services import validation
+from services.errors import NotFoundError, RuleError, ValidationError
 
 ACCESS_FILE_NAME = "access.json"
 COOKIE_NAME = "pitbox_access"
@@ -418,7 +418,10 @@ def clean_pin(value: Any, key: str = "new_pin") -> str:
 
 async def _racer(profile_id: Any) -> RacerProfile:
     racer_id = validation.record_id(profile_id, "That racer no longer exists")
-    return await profile_service.get_profile(racer_id)
+    racer = await RacerProfile.get_or_none(id=racer_id)
+    if racer is None:
+        raise NotFoundError("That racer no longer exists")
+    return racer
 
 
 async def locked_racers() -> set[int]:
