@@ -324,7 +324,8 @@ class RacerForm:
             self.new_pin = (
                 ui.input("New PIN (empty keeps it)" if locked else "PIN lock (optional)",
                          password=True)
-                .props("outlined inputmode=numeric autocomplete=new-password maxlength=8")
+                .props("outlined inputmode=numeric autocomplete=new-password maxlength=8 "
+                       'hint="4 to 8 digits, asked before switching to, editing or deleting"')
                 .classes("w-full")
                 .mark("racer-pin")
             )  # fmt: skip

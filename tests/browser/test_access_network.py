@@ -181,6 +181,7 @@ def test_a_new_password_signs_other_devices_out(namespace, server, browser):
     # This machine's own network address is "another address" too: no trust by address.
     other = browser.new_context(viewport=PHONE).new_page()
     other.goto(f"http://{namespace.host_address}:{server.port}/")
+    shot(other, "phone-login")
     other.fill("#password", password(server))
     other.click("#log-in")
     expect(chip(other)).to_contain_text(RACER)
