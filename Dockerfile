@@ -16,6 +16,10 @@
 #                             the server refuses to start and names them; run `aerich upgrade`.
 #   PITBOX_RECONNECT_TIMEOUT  seconds a dropped phone connection may take to come back (120).
 #   PITBOX_HOST, PITBOX_PORT  where to serve (0.0.0.0, 8080).
+#   PITBOX_ACCESS_PASSWORD    the password every browser needs (browsers never reach the
+#                             container from its loopback). Unset: one is generated and kept
+#                             in $PITBOX_DATA_DIR/access.json.
+#   PITBOX_BEHIND_PROXY       true behind a reverse proxy: no address is trusted.
 #   NICEGUI_REDIS_URL         browser storage in Redis, for several instances (needs
 #                             nicegui[redis]: build with --build-arg PITBOX_EXTRAS=redis).
 # Migrations are never applied to PostgreSQL behind your back: back up, then run

@@ -244,6 +244,14 @@ class AccessControl:
         self._join_links: OrderedDict[str, float] = OrderedDict()
         self.environment_password = bool(environment_password)
         if environment_password:
+            # The same cleaning as a typed password, so that both compare equal.
+            try:
+                environment_password = validation.text(
+                    environment_password, "PITBOX_ACCESS_PASSWORD", max_length=PASSWORD_MAX_LENGTH
+                )
+            except validation.InvalidValue as exc:
+                raise RuleError(str(exc)) from None
+            assert environment_password is not None
             self._shown: str | None = None
             self._hash = hash_secret(environment_password)
             # Derived from the password: changing the variable signs every device out.

@@ -79,6 +79,17 @@ async def test_a_password_from_the_environment_is_never_written_or_shown(tmp_pat
         gate.rotate()
 
 
+async def test_an_environment_password_compares_like_a_typed_one(tmp_path):
+    gate = control(tmp_path, environment_password="Cafe\u0301 racer")  # decomposed é
+
+    assert (await gate.log_in(" Caf\u00e9 racer ", "10.0.0.7")).accepted
+
+
+def test_an_environment_password_with_control_characters_is_refused(tmp_path):
+    with pytest.raises(RuleError, match="PITBOX_ACCESS_PASSWORD cannot contain control"):
+        control(tmp_path, environment_password="pit\x00lane")
+
+
 def test_changing_the_environment_password_signs_devices_out(tmp_path):
     token = control(tmp_path, environment_password="first one").session_token()
 
