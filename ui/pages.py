@@ -24,7 +24,6 @@ def register_pages() -> None:
         theme.apply()
         faults.report_errors_on_this_page()
         shell = AppShell()
-        devices.add_devices_button(beside=shell.chip_area)
         # Tab storage exists only once the browser tab has connected. A request that never
         # connects (a link preview, a script) is dropped here.
         client = ui.context.client
@@ -35,3 +34,5 @@ def register_pages() -> None:
         if client.is_deleted:
             return
         await faults.open_when_database_answers(shell.start)
+        # After the racer chip, so that the chip is always the header's first button.
+        devices.add_devices_button(beside=shell.chip_area)
