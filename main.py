@@ -31,13 +31,14 @@ def _fail(message: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    # Everything Pitbox creates (database, backups, exports, secrets, browser storage) is
+    # readable by its owner only.
+    os.umask(0o077)
     if cli.is_command(argv):  # export, import, backup, restore: no server
         sys.exit(cli.run(argv))
     parser = argparse.ArgumentParser(prog="pitbox", description="Pit-side setup notebook")
     parser.add_argument("--native", action="store_true", help="open in a desktop window")
     args, _ = parser.parse_known_args(argv)
-    # Everything Pitbox creates (database, backups, secrets, browser storage) is the owner's.
-    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tortoise").setLevel(logging.WARNING)
 

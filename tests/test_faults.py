@@ -211,3 +211,19 @@ def test_main_creates_everything_for_its_owner_only(tmp_path):
     assert {"pitbox.sqlite3", ".storage_secret", "access.json"} <= {p.name for p in created}
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+async def test_a_backup_from_the_command_line_is_readable_by_its_owner_only(db, tmp_path):
+    from services import profile_service
+    from tests.test_commands import pitbox
+
+    await profile_service.create_profile("Lena")
+    file = tmp_path / "install.json"
+    old_umask = os.umask(0o022)  # inherited by the command: its own setting must win
+    try:
+        done = pitbox(db, tmp_path, "backup", str(file))
+    finally:
+        os.umask(old_umask)
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600  # it holds every racer's data
