@@ -42,6 +42,7 @@ GLOBAL_BY_DESIGN: dict[str, str] = {
     "transfer.install_is_empty": "a question about the whole install",
     "transfer.import_racer": "a racer's file becomes a new racer, who owns nothing yet",
     "transfer.find_racer": "the command line picks a racer by name from all of them",
+    "access.locked_racers": "the selector marks every racer who set a PIN",
 }
 
 # Parameters naming a record another racer may own: which of their records to try.
@@ -86,6 +87,9 @@ VALID_VALUES: dict[str, Any] = {
     "symptoms": ["loose_entry"],
     "heat_name": "Heat 9",
     "laps_text": "31.2\n30.8\n30.5",
+    "pin": "4821",
+    "new_pin": "4821",
+    "current_pin": "4821",
 }
 # ValidationError is "not found" too where a form picks the record: the car of a session.
 FORM_FIELD_OF_ID = {"vehicle_id": "vehicle"}
