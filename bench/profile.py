@@ -1,0 +1,155 @@
+"""Where the server's time goes: py-spy samples the running server from outside.
+
+py-spy needs no change to the server and adds little to it; ``./bench.sh --profile`` installs
+the version pinned in pyproject.toml (the ``bench`` extra). Only samples where a thread was
+running count (no idle samples), and each sample's innermost frame decides its bucket.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 250  # samples per second
+_FRAME = re.compile(r"^(?P<func>.*) \((?P<path>.*):(?P<line>\d+)\)$")
+_PITBOX = ("ui", "services", "models", "bench")
+
+# (bucket, test on the innermost frame's path), first match wins.
+_BUCKETS: list[tuple[str, tuple[str, ...]]] = [
+    ("database driver (asyncpg, aiosqlite)", ("/asyncpg/", "/aiosqlite/", "/sqlite3/")),
+    ("ORM (Tortoise, PyPika: queries, objects)", ("/tortoise/", "/pypika")),
+    ("JSON (serialising updates)", ("/json/", "orjson")),
+    ("socket.io, engine.io, ASGI and HTTP", (
+        "/socketio/", "/engineio/", "/uvicorn/", "/starlette/", "/fastapi/", "/wsproto/",
+        "/h11/", "/httptools/", "/anyio/", "/pydantic",
+    )),
+    ("asyncio event loop", ("/asyncio/", "/selectors.py", "/contextvars")),
+]  # fmt: skip
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy") or (
+        str(Path(sys.executable).with_name("py-spy"))
+        if Path(sys.executable).with_name("py-spy").exists()
+        else None
+    )
+
+
+class Profiler:
+    """``py-spy record`` on a process until ``stop()``."""
+
+    def __init__(self, pid: int, output: Path) -> None:
+        executable = py_spy()
+        if executable is None:
+            raise RuntimeError("py-spy is not installed: run the benchmark with ./bench.sh")
+        self.output = output
+        self.process = subprocess.Popen(
+            [executable, "record", "--pid", str(pid), "--rate", str(RATE), "--format", "raw",
+             "--threads", "--full-filenames", "--output", str(output)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        _, err = self.process.communicate(timeout=60)
+        if not self.output.exists():
+            raise RuntimeError(f"py-spy wrote no profile: {err.decode(errors='replace')}")
+
+
+def _short(path: str) -> str:
+    """A path without this machine's prefixes: the package path or the project path."""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1]
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        match = re.search(r"python3\.\d+/(.*)", path)
+        return match.group(1) if match else Path(path).name
+
+
+def _frames(stack: str) -> list[tuple[str, str]]:
+    frames = []
+    for raw in stack.split(";"):
+        match = _FRAME.match(raw)
+        if match:
+            frames.append((match["func"], _short(match["path"])))
+    return frames
+
+
+def _bucket(frames: list[tuple[str, str]]) -> str:
+    path = frames[-1][1]
+    probe = "/" + path
+    for name, needles in _BUCKETS:
+        if any(n in probe for n in needles):
+            return name
+    if path.startswith("nicegui/"):
+        paths = [p for _, p in frames]
+        if any(p.startswith("nicegui/outbox.py") for p in paths):
+            return "NiceGUI: sending updates (outbox)"
+        if any(p.startswith(("nicegui/element.py", "nicegui/elements/")) for p in paths):
+            return "NiceGUI: building and deleting elements"
+        return "NiceGUI: other"
+    if path.split("/", 1)[0] in _PITBOX:
+        return "Pitbox's own code"
+    return "other (stdlib, gc, ...)"
+
+
+def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
+    """Buckets, the Pitbox entry points and the hottest functions, as shares of CPU samples."""
+    threads: Counter[str] = Counter()
+    buckets: Counter[str] = Counter()
+    entry: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        head, _, rest = stack.partition(";")
+        thread = head.split(": ", 1)[1] if ": " in head else head
+        frames = _frames(rest)
+        if not frames:
+            continue
+        total += count
+        threads["event loop (main thread)" if thread == "MainThread" else "other threads"] += count
+        buckets[_bucket(frames)] += count
+        func, path = frames[-1]
+        leaves[f"{func} ({path})"] += count
+        pitbox = [f"{f} ({p})" for f, p in frames if p.split("/", 1)[0] in _PITBOX[:3]]
+        entry[pitbox[0] if pitbox else "outside Pitbox's code"] += count
+
+    def shares(counter: Counter[str], n: int | None = None) -> list[tuple[str, float]]:
+        return [(k, 100 * v / total) for k, v in counter.most_common(n)] if total else []
+
+    return {
+        "samples": total,
+        "seconds": seconds,
+        "busy_percent_of_one_core": 100 * total / (RATE * seconds) if seconds else 0,
+        "threads": shares(threads),
+        "buckets": shares(buckets),
+        "entry_points": shares(entry, top),
+        "hottest_functions": shares(leaves, top),
+    }
+
+
+def format_summary(summary: dict) -> str:
+    lines = [
+        f"CPU samples: {summary['samples']} over {summary['seconds']:.1f} s "
+        f"(the server was busy {summary['busy_percent_of_one_core']:.0f}% of one core)"
+    ]
+    for title, key in (
+        ("By thread", "threads"),
+        ("Where the CPU time goes (innermost frame)", "buckets"),
+        ("Under which Pitbox function (outermost Pitbox frame)", "entry_points"),
+        ("Hottest functions (self time)", "hottest_functions"),
+    ):
+        lines.append(f"  {title}:")
+        lines += [f"    {share:5.1f}%  {name}" for name, share in summary[key]]
+    return "\n".join(lines)
