@@ -43,6 +43,7 @@ from tests.servers import Server as ServerProcess  # noqa: E402
 from tests.servers import child_env, free_port  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
+RECONNECT_TIMEOUT = 5  # seconds; see start_server
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -132,7 +133,7 @@ def start_server(url: str, workdir: Path) -> ServerProcess:
             NICEGUI_STORAGE_PATH=str(workdir / ".nicegui"),
             # Each first-render sample leaves the previous page's client waiting to be
             # reconnected; a short wait keeps those from piling up between samples.
-            PITBOX_RECONNECT_TIMEOUT="5",
+            PITBOX_RECONNECT_TIMEOUT=str(RECONNECT_TIMEOUT),
         ),
         port,
         workdir / "server.log",
@@ -165,20 +166,27 @@ async def measure(args, dialect: str, workdir: Path) -> dict:
         racers = await asyncio.to_thread(seed, database.url, dataset)
         report["seed_seconds"] = round(time.perf_counter() - t0, 1)
         print(f"[{dialect}] seeded {dataset.describe()} in {report['seed_seconds']} s", flush=True)
+        clock = time.perf_counter()
         server = start_server(database.url, workdir)
+        report["phase_seconds"] = {"server_start": round(time.perf_counter() - clock, 1)}
         try:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(
                     executable_path=args.chromium, args=CHROMIUM_ARGS
                 )
                 report["chromium"] = browser.version
+                clock = time.perf_counter()
                 await _rounds(args, playwright, browser, server, racers, report)
-                if args.phones:
-                    # A fresh process, so that memory per tab is not hidden in what earlier
-                    # samples freed.
-                    server.restart()
-                    await _phones(args, playwright, browser, server, racers, report)
+                report["phase_seconds"]["rounds"] = round(time.perf_counter() - clock, 1)
                 await browser.close()
+            if args.phones:
+                # A fresh process, so that memory per tab is not hidden in what earlier
+                # samples freed.
+                clock = time.perf_counter()
+                server.restart()
+                report["phase_seconds"]["restart"] = round(time.perf_counter() - clock, 1)
+                await _phones(args, server, racers, report)
+                report["phase_seconds"]["phones"] = round(time.perf_counter() - clock, 1)
             report["server_log_problems"] = log_problems(server.log)
         finally:
             server.stop()
@@ -270,16 +278,17 @@ async def _profile(args, app, state, server_process, active, report) -> dict:
     return summary
 
 
-async def _phones(args, playwright, browser, server_process, racers, report) -> None:
+async def _phones(args, server_process, racers, report) -> None:
     server = Server(server_process.url)
     offset = len(server_process.log.read_text(errors="replace"))
     results: dict[str, PhonesResult] = {}
-    for count in dict.fromkeys((1, args.phones)):
+    for run, count in enumerate(dict.fromkeys((1, args.phones))):
+        if run:  # the previous phones' tabs are gone once their reconnect time is over
+            await asyncio.sleep(RECONNECT_TIMEOUT + 1)
         print(f"[{report['database']}] {count} phone(s) at once...", flush=True)
         results[str(count)] = await run_phones(
-            browser, playwright, server, racers, phones=count, rounds=args.phone_rounds,
-            think=args.think,
-        )  # fmt: skip
+            server, racers, phones=count, rounds=args.phone_rounds, think=args.think
+        )
     report["phones"] = {}
     for count, result in results.items():
         everything = result.latencies["selector"] + result.latencies["switch"]
@@ -296,6 +305,9 @@ async def _phones(args, playwright, browser, server_process, racers, report) -> 
                 for k, v in result.latencies.items()
                 if v
             },
+            "first_render_p50_ms": statistics.median(result.first_render)
+            if result.first_render
+            else None,
             "failures": result.failures,
             "memory": result.memory,
         }

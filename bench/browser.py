@@ -10,6 +10,7 @@ frame has been painted. Timing inside the page keeps Playwright's own round trip
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
 import time
 import urllib.parse
@@ -96,10 +97,15 @@ class Server:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
+        # One browser session for every request: without its cookie each one would make the
+        # server set up another user's storage.
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
     def _get(self, path: str, **query: str) -> object:
         url = f"{self.base_url}{path}?{urllib.parse.urlencode(query)}"
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with self._opener.open(url, timeout=30) as response:
             return json.load(response)
 
     async def stats(self, collect: bool = False) -> dict:

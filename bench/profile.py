@@ -2,11 +2,12 @@
 
 py-spy needs no change to the server and adds little to it; ``./bench.sh --profile`` installs
 the version pinned in pyproject.toml (the ``bench`` extra). Only samples where a thread was
-running count (no idle samples), and each sample's innermost frame decides its bucket.
+working count, and each sample goes to the first bucket that one of its frames belongs to.
 """
 
 from __future__ import annotations
 
+import linecache
 import re
 import shutil
 import signal
@@ -18,19 +19,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 250  # samples per second
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<path>.*):(?P<line>\d+)\)$")
-_PITBOX = ("ui", "services", "models", "bench")
+_PITBOX = ("ui", "services", "models")
 
-# (bucket, test on the innermost frame's path), first match wins.
+# (bucket, path prefixes): a sample goes to the first bucket that any frame of its stack
+# matches, so "building elements" includes what Element.__init__ calls in the standard library.
 _BUCKETS: list[tuple[str, tuple[str, ...]]] = [
-    ("database driver (asyncpg, aiosqlite)", ("/asyncpg/", "/aiosqlite/", "/sqlite3/")),
-    ("ORM (Tortoise, PyPika: queries, objects)", ("/tortoise/", "/pypika")),
-    ("JSON (serialising updates)", ("/json/", "orjson")),
+    ("database driver (asyncpg, aiosqlite)", ("asyncpg/", "aiosqlite/", "sqlite3/")),
+    ("ORM (Tortoise, PyPika: queries, objects)", ("tortoise/", "pypika")),
+    ("NiceGUI: sending updates (outbox, JSON, websocket)", ("nicegui/outbox.py",)),
+    ("NiceGUI: building and deleting elements", ("nicegui/element.py", "nicegui/elements/")),
+    ("NiceGUI: tab and user storage", ("nicegui/storage.py", "nicegui/persistence/")),
     ("socket.io, engine.io, ASGI and HTTP", (
-        "/socketio/", "/engineio/", "/uvicorn/", "/starlette/", "/fastapi/", "/wsproto/",
-        "/h11/", "/httptools/", "/anyio/", "/pydantic",
+        "socketio/", "engineio/", "uvicorn/", "starlette/", "fastapi/", "wsproto/", "h11/",
+        "httptools/", "anyio/",
     )),
-    ("asyncio event loop", ("/asyncio/", "/selectors.py", "/contextvars")),
+    ("Pitbox's own code", ("ui/", "services/", "models/", "bench/")),
+    ("NiceGUI: other", ("nicegui/",)),
+    ("asyncio event loop", ("asyncio/", "selectors.py")),
 ]  # fmt: skip
+# A thread whose innermost Python frame is on one of these lines is waiting, not working
+# (py-spy cannot always tell: the wait happens in C, e.g. uvloop's select or a queue's get).
+_WAITING = re.compile(r"\.(get|wait|acquire|join|select|poll)\(|run_until_complete|run_forever")
 
 
 def py_spy() -> str | None:
@@ -73,31 +82,23 @@ def _short(path: str) -> str:
         return match.group(1) if match else Path(path).name
 
 
-def _frames(stack: str) -> list[tuple[str, str]]:
-    frames = []
+def _frames(stack: str) -> tuple[list[tuple[str, str]], bool]:
+    """The stack's (function, short path) frames, and whether its thread was waiting."""
+    frames, waiting = [], False
     for raw in stack.split(";"):
         match = _FRAME.match(raw)
         if match:
             frames.append((match["func"], _short(match["path"])))
-    return frames
+            source = linecache.getline(match["path"], int(match["line"]))
+            waiting = bool(_WAITING.search(source))
+    return frames, waiting
 
 
 def _bucket(frames: list[tuple[str, str]]) -> str:
-    path = frames[-1][1]
-    probe = "/" + path
-    for name, needles in _BUCKETS:
-        if any(n in probe for n in needles):
+    for name, prefixes in _BUCKETS:
+        if any(path.startswith(prefixes) for _, path in frames):
             return name
-    if path.startswith("nicegui/"):
-        paths = [p for _, p in frames]
-        if any(p.startswith("nicegui/outbox.py") for p in paths):
-            return "NiceGUI: sending updates (outbox)"
-        if any(p.startswith(("nicegui/element.py", "nicegui/elements/")) for p in paths):
-            return "NiceGUI: building and deleting elements"
-        return "NiceGUI: other"
-    if path.split("/", 1)[0] in _PITBOX:
-        return "Pitbox's own code"
-    return "other (stdlib, gc, ...)"
+    return "other (standard library, garbage collection...)"
 
 
 def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
@@ -106,7 +107,7 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
     buckets: Counter[str] = Counter()
     entry: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not count_text.isdigit():
@@ -114,15 +115,18 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
         count = int(count_text)
         head, _, rest = stack.partition(";")
         thread = head.split(": ", 1)[1] if ": " in head else head
-        frames = _frames(rest)
+        frames, waiting = _frames(rest)
         if not frames:
+            continue
+        if waiting:
+            idle += count
             continue
         total += count
         threads["event loop (main thread)" if thread == "MainThread" else "other threads"] += count
         buckets[_bucket(frames)] += count
         func, path = frames[-1]
         leaves[f"{func} ({path})"] += count
-        pitbox = [f"{f} ({p})" for f, p in frames if p.split("/", 1)[0] in _PITBOX[:3]]
+        pitbox = [f"{f} ({p})" for f, p in frames if p.split("/", 1)[0] in _PITBOX]
         entry[pitbox[0] if pitbox else "outside Pitbox's code"] += count
 
     def shares(counter: Counter[str], n: int | None = None) -> list[tuple[str, float]]:
@@ -130,6 +134,7 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
 
     return {
         "samples": total,
+        "waiting_samples": idle,
         "seconds": seconds,
         "busy_percent_of_one_core": 100 * total / (RATE * seconds) if seconds else 0,
         "threads": shares(threads),
@@ -146,7 +151,7 @@ def format_summary(summary: dict) -> str:
     ]
     for title, key in (
         ("By thread", "threads"),
-        ("Where the CPU time goes (innermost frame)", "buckets"),
+        ("Where the CPU time goes", "buckets"),
         ("Under which Pitbox function (outermost Pitbox frame)", "entry_points"),
         ("Hottest functions (self time)", "hottest_functions"),
     ):
