@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import profile  # noqa: E402
 from bench.browser import CHROMIUM_ARGS, DEVICE, BenchError, Measurement, Phone, Server  # noqa: E402
+from bench.figures import percentile  # noqa: E402
 from bench.phones import PhonesResult, run_phones  # noqa: E402
 from bench.scenarios import FLOOR_PATH, SHOWS_IN_HEADER, AppState, Floor, Racer, scenarios  # noqa: E402
 from bench.seed import Dataset  # noqa: E402
@@ -44,17 +45,6 @@ from tests.servers import child_env, free_port  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
 RECONNECT_TIMEOUT = 5  # seconds; see start_server
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-th percentile, interpolated between the nearest samples (q in 0..100)."""
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def describe(measurements: list[Measurement]) -> dict:
@@ -399,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="rounds measured but not counted")
     parser.add_argument("--phones", type=int, default=50, help="phones at once (0: skip)")
     parser.add_argument("--phone-rounds", type=int, default=10, help="rounds per phone")
-    parser.add_argument("--think", type=float, default=1.0, help="seconds between a phone's rounds")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="a phone's pause between rounds, on average (seconds)")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="profile the server with py-spy (switch, selector)")  # fmt: skip
     parser.add_argument("--profile-rounds", type=int, default=40)

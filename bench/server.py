@@ -78,8 +78,10 @@ def install(counter: StatementCounter) -> None:
 
         ui.button("Tap", on_click=tap).classes("floor-button")
 
+    # Both routes are coroutines so that they run on the event loop, beside the pages they
+    # read; a plain function would run in a worker thread, racing NiceGUI's slot stacks.
     @app.get("/bench/stats", include_in_schema=False)
-    def stats(collect: bool = False) -> dict:
+    async def stats(collect: bool = False) -> dict:
         if collect:
             gc.collect()
         return {
@@ -90,7 +92,7 @@ def install(counter: StatementCounter) -> None:
         }
 
     @app.get("/bench/find", include_in_schema=False)
-    def find(client: str, marker: str) -> list[str]:
+    async def find(client: str, marker: str) -> list[str]:
         target = Client.instances.get(client)
         if target is None:
             return []
