@@ -21,22 +21,21 @@ RATE = 250  # samples per second
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<path>.*):(?P<line>\d+)\)$")
 _PITBOX = ("ui", "services", "models")
 
-# (bucket, path prefixes): a sample goes to the first bucket that any frame of its stack
-# matches, so "building elements" includes what Element.__init__ calls in the standard library.
-_BUCKETS: list[tuple[str, tuple[str, ...]]] = [
-    ("database driver (asyncpg, aiosqlite)", ("asyncpg/", "aiosqlite/", "sqlite3/")),
-    ("ORM (Tortoise, PyPika: queries, objects)", ("tortoise/", "pypika")),
-    ("NiceGUI: sending updates (outbox, JSON, websocket)", ("nicegui/outbox.py",)),
-    ("NiceGUI: building and deleting elements", ("nicegui/element.py", "nicegui/elements/")),
-    ("NiceGUI: tab and user storage", ("nicegui/storage.py", "nicegui/persistence/")),
-    ("socket.io, engine.io, ASGI and HTTP", (
-        "socketio/", "engineio/", "uvicorn/", "starlette/", "fastapi/", "wsproto/", "h11/",
-        "httptools/", "anyio/",
-    )),
-    ("Pitbox's own code", ("ui/", "services/", "models/", "bench/")),
-    ("NiceGUI: other", ("nicegui/",)),
-    ("asyncio event loop", ("asyncio/", "selectors.py")),
-]  # fmt: skip
+_DRIVER = ("asyncpg/", "aiosqlite/", "sqlite3/")
+_ORM = ("tortoise/", "pypika")
+_NICEGUI_ELEMENTS = (
+    "nicegui/element.py",
+    "nicegui/elements/",
+    "nicegui/observables.py",
+    "nicegui/classes.py",
+    "nicegui/props.py",
+    "nicegui/style.py",
+    "nicegui/slot.py",
+)
+_TRANSPORT = (
+    "socketio/", "engineio/", "uvicorn/", "starlette/", "fastapi/", "wsproto/", "h11/",
+    "httptools/", "anyio/",
+)  # fmt: skip
 # A thread whose innermost Python frame is on one of these lines is waiting, not working
 # (py-spy cannot always tell: the wait happens in C, e.g. uvloop's select or a queue's get).
 _WAITING = re.compile(r"\.(get|wait|acquire|join|select|poll)\(|run_until_complete|run_forever")
@@ -95,9 +94,38 @@ def _frames(stack: str) -> tuple[list[tuple[str, str]], bool]:
 
 
 def _bucket(frames: list[tuple[str, str]]) -> str:
-    for name, prefixes in _BUCKETS:
-        if any(path.startswith(prefixes) for _, path in frames):
-            return name
+    """The bucket of one sample: what its stack was doing, looked at from the inside out."""
+    paths = [path for _, path in frames]
+
+    def anywhere(prefixes: tuple[str, ...]) -> bool:
+        return any(path.startswith(prefixes) for path in paths)
+
+    if anywhere(_DRIVER):
+        return "database driver (asyncpg, aiosqlite)"
+    if anywhere(_ORM):
+        return "ORM (Tortoise, PyPika: building queries, making objects)"
+    if anywhere(("uvicorn/protocols/http/",)):
+        return "HTTP requests (here mostly the benchmark's own /bench routes)"
+    if anywhere(("nicegui/outbox.py",)):
+        return "NiceGUI: sending updates (outbox, JSON, websocket)"
+    pitbox = [i for i, path in enumerate(paths) if path.split("/", 1)[0] in _PITBOX]
+    if pitbox:
+        inner = paths[pitbox[-1] + 1 :]
+        if not inner:
+            return "Pitbox's own code"
+        if any(path.startswith("nicegui/") for path in inner):
+            return "NiceGUI: building and updating elements for Pitbox's UI"
+        return "standard library called by Pitbox's code"
+    if anywhere(_NICEGUI_ELEMENTS):
+        return "NiceGUI: elements (deleting, outside Pitbox's code)"
+    if anywhere(("nicegui/storage.py", "nicegui/persistence/")):
+        return "NiceGUI: tab and user storage"
+    if anywhere(_TRANSPORT):
+        return "socket.io, engine.io, websocket (receiving events, sending frames)"
+    if anywhere(("nicegui/",)):
+        return "NiceGUI: other"
+    if anywhere(("asyncio/", "selectors.py")):
+        return "asyncio event loop"
     return "other (standard library, garbage collection...)"
 
 
@@ -106,6 +134,7 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
     threads: Counter[str] = Counter()
     buckets: Counter[str] = Counter()
     entry: Counter[str] = Counter()
+    inner: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     total = idle = 0
     for line in raw.read_text().splitlines():
@@ -128,6 +157,7 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
         leaves[f"{func} ({path})"] += count
         pitbox = [f"{f} ({p})" for f, p in frames if p.split("/", 1)[0] in _PITBOX]
         entry[pitbox[0] if pitbox else "outside Pitbox's code"] += count
+        inner[pitbox[-1] if pitbox else "outside Pitbox's code"] += count
 
     def shares(counter: Counter[str], n: int | None = None) -> list[tuple[str, float]]:
         return [(k, 100 * v / total) for k, v in counter.most_common(n)] if total else []
@@ -140,6 +170,7 @@ def summarise(raw: Path, seconds: float, top: int = 15) -> dict:
         "threads": shares(threads),
         "buckets": shares(buckets),
         "entry_points": shares(entry, top),
+        "innermost_pitbox": shares(inner, top),
         "hottest_functions": shares(leaves, top),
     }
 
@@ -152,9 +183,20 @@ def format_summary(summary: dict) -> str:
     for title, key in (
         ("By thread", "threads"),
         ("Where the CPU time goes", "buckets"),
-        ("Under which Pitbox function (outermost Pitbox frame)", "entry_points"),
+        ("Under which Pitbox handler (outermost Pitbox frame)", "entry_points"),
+        ("For which Pitbox function (innermost Pitbox frame)", "innermost_pitbox"),
         ("Hottest functions (self time)", "hottest_functions"),
     ):
         lines.append(f"  {title}:")
         lines += [f"    {share:5.1f}%  {name}" for name, share in summary[key]]
     return "\n".join(lines)
+
+
+def main() -> None:
+    """``python -m bench.profile RAW SECONDS``: summarise a py-spy file written earlier."""
+    summary = summarise(Path(sys.argv[1]), float(sys.argv[2]))
+    print(format_summary(summary))
+
+
+if __name__ == "__main__":
+    main()
