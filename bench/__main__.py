@@ -108,7 +108,7 @@ def seed(url: str, dataset: Dataset) -> list[Racer]:
     if done.returncode != 0:
         raise SystemExit(f"seeding failed:\n{done.stderr[-3000:]}")
     rows = json.loads(done.stdout.strip().splitlines()[-1])
-    return [Racer(r["id"], r["name"]) for r in rows]
+    return [Racer(r["id"], r["name"], r["in_session"]) for r in rows]
 
 
 def start_server(url: str, workdir: Path) -> ServerProcess:

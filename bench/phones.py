@@ -177,7 +177,8 @@ async def _loop(phone: SocketPhone, racers: list[Racer], rounds: int, think: flo
             done = await phone.until(lambda: all(x in phone.text("nicegui-dialog") for x in names))
             result.latencies["selector"].append((done - started) * 1000)
             step = "switch"
-            target = rng.choice([r for r in racers if r.id != current.id])
+            quiet = [r for r in racers if not r.in_session and r.id != current.id]
+            target = rng.choice(quiet or [r for r in racers if r.id != current.id])
             card = await phone.element_id(f"switch-to-{target.id}")
             started = await phone.emit(card, "click", {})
             done = await phone.until(lambda t=target: _shows(phone, t.name))

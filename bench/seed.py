@@ -46,6 +46,11 @@ class Dataset:
         )
 
 
+def in_session(index: int) -> bool:
+    """Every other racer, not the first (the default), is in the middle of a session."""
+    return index % 2 == 1
+
+
 def racer_name(index: int) -> str:
     """The seeded racers' names, in id order: ``Racer 000``, ``Racer 001``..."""
     return f"Racer {index:03d}"
@@ -76,7 +81,7 @@ async def seed(url: str, dataset: Dataset) -> None:
             vehicle_ids.setdefault(pid, []).append(vid)
         start = date(2024, 1, 1)
         last = dataset.sessions - 1
-        for p in profiles:  # one racer at a time keeps memory flat for the large dataset
+        for index, p in enumerate(profiles):  # one racer at a time: flat memory when large
             race_sessions = [
                 RaceSession(
                     profile_id=p.id,
@@ -86,9 +91,8 @@ async def seed(url: str, dataset: Dataset) -> None:
                     session_date=start + timedelta(days=s % 3650),
                     actual_setup=EXAMPLE_SETUP,
                     track_context={"surface": "Loam"},
-                    # Every other racer is in the middle of a session.
                     status=SessionStatus.ACTIVE
-                    if s == last and p.id % 2
+                    if s == last and in_session(index)
                     else SessionStatus.COMPLETED,
                 )
                 for s in range(dataset.sessions)
@@ -152,7 +156,9 @@ async def _print_racers(url: str) -> None:
         rows = await RacerProfile.all().order_by("id").values_list("id", "name")
     finally:
         await database.disconnect()
-    print(json.dumps([{"id": i, "name": n} for i, n in rows]))
+    print(json.dumps([
+        {"id": i, "name": n, "in_session": in_session(index)} for index, (i, n) in enumerate(rows)
+    ]))  # fmt: skip
 
 
 if __name__ == "__main__":
