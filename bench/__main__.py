@@ -312,8 +312,8 @@ def table(report: dict) -> str:
     lines = [
         f"Pitbox browser benchmark: {report['database']}, {report['dataset']['description']}",
         f"Chromium {report.get('chromium', '?')} as {DEVICE}; p50/p95 of "
-        f"{next(iter(report['floor'].values()))['samples']} samples; ws = websocket payload "
-        "the server sent per interaction (median)",
+        f"{next(iter(report['interactions'].values()))['samples']} samples each; ws KiB = "
+        "websocket payload the server sent per interaction, SQL = statements (medians)",
         "",
         f"{'interaction':<58}{'p50 ms':>8}{'p95 ms':>8}{'floor p50':>10}"
         f"{'x p50':>7}{'x p95':>7}{'ws KiB':>8}{'SQL':>5}",
