@@ -41,6 +41,7 @@ class SocketPhone:
         self.next_message_id = 0
         self.changed = asyncio.Event()
         self.sio.on("update", self._update)
+        self.sio.on("run_javascript", self._javascript)
         self.sio.on("*", self._other)
 
     @classmethod
@@ -90,6 +91,14 @@ class SocketPhone:
         self.changed.set()
         await self.sio.emit("ack", {"client_id": self.client_id,
                                     "next_message_id": self.next_message_id})  # fmt: skip
+
+    async def _javascript(self, message: dict) -> None:
+        """Answer as a new browser tab would: its own storage holds nothing yet."""
+        self._count(message)
+        if message.get("request_id"):
+            await self.sio.emit("javascript_response", {
+                "request_id": message["request_id"], "client_id": self.client_id, "result": None,
+            })  # fmt: skip
 
     async def _other(self, event: str, message=None) -> None:
         if isinstance(message, dict):
