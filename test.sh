@@ -4,7 +4,7 @@
 # Arguments are passed to pytest, e.g. ./test.sh -k profile
 set -euo pipefail
 cd "$(dirname "$0")"
-PITBOX_EXTRAS=test source scripts/ensure-venv.sh
+PITBOX_EXTRAS=test,redis source scripts/ensure-venv.sh
 scripts/ensure-system-packages.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -1,12 +1,14 @@
-"""Measure what a racer waits for, on a large seeded database.
+"""The quick server-side check: how long the server takes to build what a racer waits for.
 
-Prints the page build time, the profile switch time (tap a card until the new racer's tabs
-are built) and the number of database queries per switch, using NiceGUI's simulated user
-against the real app (main.py) and the real migrations.
+Uses NiceGUI's simulated user against the real app (main.py) and the real migrations, on the
+same seeded dataset as the browser benchmark (bench/seed.py). It sees only the Python side:
+no websocket, no browser, no paint. So its figures are lower than what a racer waits for, by
+design; they are for a fast loop while changing the UI (seconds, no browser). What a racer
+waits for is measured by the browser benchmark, ``./bench.sh`` (docs/performance.md).
 
     .venv/bin/python scripts/benchmark.py                      # embedded SQLite in a temp dir
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python scripts/benchmark.py
-    .venv/bin/python scripts/benchmark.py --racers 50 --sessions 200 --rounds 30
+    .venv/bin/python scripts/benchmark.py --racers 50 --sessions 200 --rounds 60
 """
 
 from __future__ import annotations
@@ -15,32 +17,19 @@ import argparse
 import asyncio
 import logging
 import os
-import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models import (  # noqa: E402
-    ChangeSource,
-    ChangeStatus,
-    Message,
-    MessageRole,
-    RacerProfile,
-    RaceSession,
-    RunResult,
-    SessionStatus,
-    SetupChange,
-    Vehicle,
-)
-from models.setup_sheet import EXAMPLE_SETUP  # noqa: E402
-from services import database  # noqa: E402
+from bench.figures import percentile  # noqa: E402
+from bench.seed import Dataset, seed  # noqa: E402
+from models import RacerProfile  # noqa: E402
 
 
 class QueryCounter(logging.Handler):
@@ -54,87 +43,10 @@ class QueryCounter(logging.Handler):
         self.count += 1
 
 
-async def seed(url: str, racers: int, cars: int, sessions: int, per_session: int) -> None:
-    await database.apply_migrations(url)
-    await database.connect(url)
-    rng = random.Random(7)
-    try:
-        profiles = [
-            RacerProfile(name=f"Racer {i:03d}", is_default=i == 0, sponsors=["Tekno"])
-            for i in range(racers)
-        ]
-        await RacerProfile.bulk_create(profiles)
-        profiles = await RacerProfile.all().order_by("id")
-        vehicles = [
-            Vehicle(
-                profile_id=p.id, brand="Tekno", model=f"NB48 v{c}", reference_setup=EXAMPLE_SETUP
-            )
-            for p in profiles
-            for c in range(cars)
-        ]
-        await Vehicle.bulk_create(vehicles, batch_size=1000)
-        vehicle_ids: dict[int, list[int]] = {}
-        for vid, pid in await Vehicle.all().values_list("id", "profile_id"):
-            vehicle_ids.setdefault(pid, []).append(vid)
-        start = date(2024, 1, 1)
-        race_sessions = [
-            RaceSession(
-                profile_id=p.id,
-                vehicle_id=rng.choice(vehicle_ids[p.id]),
-                name=f"Session {s}",
-                session_type="Practice",
-                session_date=start + timedelta(days=s),
-                actual_setup=EXAMPLE_SETUP,
-                track_context={"surface": "Loam"},
-                # Every other racer is in the middle of a session: switches must warn.
-                status=SessionStatus.ACTIVE
-                if s == sessions - 1 and p.id % 2
-                else SessionStatus.COMPLETED,
-            )
-            for p in profiles
-            for s in range(sessions)
-        ]
-        await RaceSession.bulk_create(race_sessions, batch_size=1000)
-        session_ids = await RaceSession.all().values_list("id", flat=True)
-        changes, messages, results = [], [], []
-        for sid in session_ids:
-            for k in range(per_session):
-                status = ChangeStatus.PENDING if k == 0 else ChangeStatus.ACCEPTED
-                changes.append(
-                    SetupChange(
-                        session_id=sid,
-                        parameter="front_shock_oil",
-                        old_value=450,
-                        new_value=500,
-                        source=ChangeSource.ADVISOR,
-                        status=status,
-                    )
-                )
-                messages.append(
-                    Message(session_id=sid, role=MessageRole.RACER, content="Loose on entry")
-                )
-            results.append(
-                RunResult(
-                    session_id=sid,
-                    heat_name="Q1",
-                    lap_times=[31.2, 30.8, 30.9],
-                    best_lap=30.8,
-                    average_lap=30.97,
-                    consistency=0.2,
-                )
-            )
-        await SetupChange.bulk_create(changes, batch_size=2000)
-        await Message.bulk_create(messages, batch_size=2000)
-        await RunResult.bulk_create(results, batch_size=2000)
-    finally:
-        await database.disconnect()
-
-
 def summary(label: str, samples: list[float], unit: str = "ms") -> str:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    p95 = percentile(samples, 95)
     return (f"{label:<32} median {statistics.median(samples):8.1f} {unit}   "
-            f"p95 {p95:8.1f} {unit}   max {samples[-1]:8.1f} {unit}")  # fmt: skip
+            f"p95 {p95:8.1f} {unit}   max {max(samples):8.1f} {unit}")  # fmt: skip
 
 
 async def measure(rounds: int, tab: str) -> None:
@@ -228,7 +140,7 @@ def main() -> None:
     parser.add_argument("--cars", type=int, default=5)
     parser.add_argument("--sessions", type=int, default=150, help="per racer")
     parser.add_argument("--per-session", type=int, default=10, help="changes and messages")
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=40, help="samples (p95 needs 30+)")
     parser.add_argument("--tabs", nargs="+", default=["garage", "setup"],
                         help="the tab open while switching")  # fmt: skip
     args = parser.parse_args()
@@ -241,12 +153,10 @@ def main() -> None:
         # NiceGUI's simulated user is a pytest tool and checks for this variable.
         os.environ.setdefault("PYTEST_CURRENT_TEST", "scripts/benchmark.py")
         t0 = time.perf_counter()
-        asyncio.run(seed(url, args.racers, args.cars, args.sessions, args.per_session))
-        total = args.racers * args.sessions
-        rows = total * args.per_session
+        dataset = Dataset(args.racers, args.cars, args.sessions, args.per_session)
+        asyncio.run(seed(url, dataset))
         print(
-            f"seeded {args.racers} racers, {args.racers * args.cars} cars, {total} sessions, "
-            f"{rows} changes, {rows} messages, {total} results on {url.split(':')[0]} "
+            f"seeded {dataset.describe()} on {url.split(':')[0]} "
             f"in {time.perf_counter() - t0:.1f} s"
         )
         for tab in args.tabs:
