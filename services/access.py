@@ -432,11 +432,6 @@ async def _racer(profile_id: Any) -> RacerProfile:
     return racer
 
 
-async def locked_racers() -> set[int]:
-    """Ids of the racers who set a PIN."""
-    return set(await RacerProfile.filter(pin_hash__isnull=False).values_list("id", flat=True))
-
-
 async def is_locked(profile_id: int) -> bool:
     """Whether this racer set a PIN."""
     return (await _racer(profile_id)).pin_hash is not None

@@ -61,6 +61,7 @@ class ProfileSummary:
     active_session_id: int | None = None
     active_session_name: str | None = None
     sponsors: tuple[str, ...] = ()
+    locked: bool = False  # the racer set a PIN (services/access.py)
 
     @property
     def in_session(self) -> bool:
@@ -182,7 +183,9 @@ async def list_profiles() -> list[ProfileSummary]:
 
     Four queries whatever the number of racers.
     """
-    profiles = await RacerProfile.all().values("id", "name", "email", "is_default", "sponsors")
+    profiles = await RacerProfile.all().values(
+        "id", "name", "email", "is_default", "sponsors", "pin_hash"
+    )
     vehicles = await (
         Vehicle.annotate(n=Count("id")).group_by("profile_id").values_list("profile_id", "n")
     )
@@ -209,6 +212,7 @@ async def list_profiles() -> list[ProfileSummary]:
             active_session_id=active_sessions.get(p["id"], (None, None))[0],
             active_session_name=active_sessions.get(p["id"], (None, None))[1],
             sponsors=tuple(p["sponsors"] or ()),
+            locked=p["pin_hash"] is not None,
         )
         for p in profiles
     ]

@@ -42,7 +42,6 @@ GLOBAL_BY_DESIGN: dict[str, str] = {
     "transfer.install_is_empty": "a question about the whole install",
     "transfer.import_racer": "a racer's file becomes a new racer, who owns nothing yet",
     "transfer.find_racer": "the command line picks a racer by name from all of them",
-    "access.locked_racers": "the selector marks every racer who set a PIN",
 }
 
 # Parameters naming a record another racer may own: which of their records to try.

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 class RacerSelector:
     def __init__(self, shell: AppShell) -> None:
         self.shell = shell
-        self.locked: set[int] = set()  # racers with a PIN
         with (
             ui.dialog() as self.dialog,
             ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
@@ -45,7 +44,6 @@ class RacerSelector:
 
     async def refresh(self) -> None:
         profiles = await profile_service.list_profiles()
-        self.locked = await access.locked_racers()
         self.cards.clear()
         with self.cards:
             for profile in profiles:
@@ -78,7 +76,7 @@ class RacerSelector:
                 avatar(profile.initials, profile.is_default)
                 with ui.column().classes("gap-0 grow min-w-0"):
                     ui.label(profile.name).classes("text-lg font-bold leading-tight break-words")
-                    if profile.id in self.locked:
+                    if profile.locked:
                         with ui.row().classes("items-center gap-1").mark(f"locked-{profile.id}"):
                             ui.icon("lock", size="16px").classes("text-slate-700")
                             ui.label("PIN").classes("text-sm text-slate-700")
@@ -297,7 +295,7 @@ class RacerForm:
         self.selector = selector
         self.profile = profile
         self.current_pin = current_pin  # typed right just before: needed to change the PIN
-        locked = profile is not None and profile.id in selector.locked
+        locked = profile is not None and profile.locked
         with (
             ui.dialog() as self.dialog,
             ui.card().classes("w-full max-w-md pit-card").mark("racer-form"),
