@@ -3,8 +3,8 @@ the empty state and the confirm dialog."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from typing import Any, NamedTuple
 
 from nicegui import ui
 from nicegui.events import ClickEventArguments
@@ -192,3 +192,48 @@ def plural(count: int, word: str) -> str:
 
 def section_title(text: str) -> ui.label:
     return ui.label(text).classes("text-lg font-bold px-1")
+
+
+class Keyed(NamedTuple):
+    """One entry of a ``KeyedList``: its identity, what it shows, and how to build it."""
+
+    key: Hashable
+    look: Hashable  # rebuilt only when this changes (e.g. the record's id and update time)
+    build: Callable[[], Any]
+
+
+class KeyedList(ui.column):
+    """A column whose entries are kept between updates: ``show`` builds only the entries that
+    are new or look different and moves the others into place. A saved heat adds one card
+    instead of rebuilding every heat of the day."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._entries: dict[Hashable, tuple[Hashable, ui.element]] = {}
+
+    def element(self, key: Hashable) -> ui.element | None:
+        """The element shown for ``key``, if any."""
+        kept = self._entries.get(key)
+        return None if kept is None else kept[1]
+
+    def show(self, entries: Iterable[Keyed]) -> None:
+        """Show these entries in this order; each ``build`` creates one element in the list."""
+        wanted: list[ui.element] = []
+        for entry in entries:
+            kept = self._entries.get(entry.key)
+            if kept is None or kept[0] != entry.look:
+                if kept is not None:
+                    kept[1].delete()
+                with self:
+                    element = entry.build()
+                self._entries[entry.key] = (entry.look, element)
+            wanted.append(self._entries[entry.key][1])
+        keep = {id(element) for element in wanted}
+        for key, (_, element) in list(self._entries.items()):
+            if id(element) not in keep:
+                element.delete()
+                del self._entries[key]
+        children = self.default_slot.children
+        if children != wanted:  # reorder only when the order changed
+            children[:] = wanted
+            self.update()

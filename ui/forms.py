@@ -83,6 +83,7 @@ class DraftForm:
         self.keeper = DraftKeeper(ctx, form)
         self.name = form
         self.fields: dict[str, ValidationElement] = {}
+        self._quiet = False
 
     @property
     def has_draft(self) -> bool:
@@ -99,7 +100,7 @@ class DraftForm:
         value = self.keeper.draft.get(key, default)
         element = factory(*args, value=value, **kwargs)
         element.classes("w-full").props("outlined").mark(f"{self.name.split(':')[0]}.{key}")
-        element.on_value_change(lambda _e: self.keeper.keep(self.values()))
+        element.on_value_change(lambda _e: self._quiet or self.keeper.keep(self.values()))
         element.on("blur", self.keeper.persist)
         self.fields[key] = element
         return element
@@ -109,6 +110,16 @@ class DraftForm:
 
     def set(self, key: str, value: Any) -> None:
         self.fields[key].value = value
+
+    def reset(self, **values: Any) -> None:
+        """Put values in the fields without counting them as typed (a fresh form)."""
+        self._quiet = True
+        try:
+            for key, value in values.items():
+                self.fields[key].value = value
+        finally:
+            self._quiet = False
+        self.clear_errors()
 
     def show_errors(self, errors: dict[str, str], *, aliases: dict[str, str] | None = None) -> None:
         """Each message beside its field; ``aliases`` maps service field names to form keys.

@@ -60,6 +60,7 @@ class SetupSheetEditor(ui.column):
         self.inputs: dict[str, ui.input | ui.number] = {}
         self.ref_labels: dict[str, ui.label] = {}
         self.rows: dict[str, ui.element] = {}
+        self._quiet = False
         with self:
             for group in GROUPS:
                 with (
@@ -119,7 +120,7 @@ class SetupSheetEditor(ui.column):
 
     def _changed(self, key: str) -> None:
         self._mark_drift(key)
-        if self.on_change is not None:
+        if self.on_change is not None and not self._quiet:
             self.on_change(self.values())
 
     def _mark_drift(self, key: str) -> None:
@@ -138,8 +139,15 @@ class SetupSheetEditor(ui.column):
         return {key: field.value for key, field in self.inputs.items()}
 
     def set_values(self, values: Mapping[str, Any]) -> None:
-        for key, field in self.inputs.items():
-            field.value = values.get(key) if isinstance(field, ui.number) else values.get(key) or ""
+        """Show these values (saved ones, or a merge), without counting them as typed."""
+        self._quiet = True
+        try:
+            for key, field in self.inputs.items():
+                value = values.get(key)
+                field.value = value if isinstance(field, ui.number) else value or ""
+                self._mark_drift(key)
+        finally:
+            self._quiet = False
 
     def errors(self) -> dict[str, str]:
         """Every parameter whose typed value is wrong, with its message (shown beside it)."""

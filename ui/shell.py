@@ -184,14 +184,18 @@ class AppShell:
             host.stale = True
         await self._build_visible()
 
-    async def refresh(self, *topics: str) -> None:
-        """Rebuild the panels that watch any of ``topics``; "racer" re-reads the racer first."""
+    async def refresh(self, *topics: str, source: Panel | None = None) -> None:
+        """Rebuild the panels that watch any of ``topics``; "racer" re-reads the racer first.
+
+        ``source`` is the panel that made the change and has already redrawn what it touched:
+        it is left as it is (its badge is updated).
+        """
         if "racer" in topics:
             await self._check_racer()
             return
         for host in self.hosts.values():
             if host.panel.watches & set(topics):
-                host.stale = True
+                host.stale = host.stale or host.panel is not source
                 await host.update_badge()
         await self._build_visible()
 

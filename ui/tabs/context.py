@@ -25,7 +25,8 @@ class TabContext:
     _workspace: Callable[[], Workspace]
     save_workspace: Callable[[], None]
     notify: Callable[..., None]
-    # Rebuild the panels that watch any of these topics ("cars", "session", "setup", ...).
+    # Rebuild the panels that watch any of these topics ("cars", "session", "setup", ...);
+    # ``source=panel`` leaves the panel that made the change (and redrew it) as it is.
     refresh: Callable[..., Awaitable[None]]
     show_tab: Callable[[str], None]
     # Where dialogs are created: outside any panel content that a refresh may delete.

@@ -14,6 +14,8 @@ from services.errors import PitboxError, ValidationError
 from services.results import ChangeMark, LapStats, RunSummary, Scoreboard, format_lap
 from ui.components import (
     VERDICT_STYLE,
+    Keyed,
+    KeyedList,
     ask,
     confirm,
     describe,
@@ -151,8 +153,10 @@ class ScoreboardPanel(Panel):
             return
         await self.form.submitted()
         self.board = await results.scoreboard(self.form.keeper.racer_id, self.session.id)
-        await self._record_form.refresh()
-        await self.results_view.refresh()
+        # The form stays: ready for the next heat, with nothing counted as typed.
+        self.form.reset(heat_name=f"Heat {len(self.board.runs) + 1}", laps_text="")
+        self.csv_problems.set_visibility(False)
+        self._show_results()
         if self.latest_card is not None:  # its numbers, right away, without scrolling
             # From the page's layout: the tapped button (this handler's place) was replaced.
             with self.ctx.dialog_host:
@@ -162,23 +166,53 @@ class ScoreboardPanel(Panel):
 
     # --- the numbers --------------------------------------------------------------------------
 
-    @ui.refreshable_method
     def results_view(self) -> None:
-        board = self.board
+        """The heats and changes of the session, newest first, with the chart under the newest
+        heat. Kept between saves: a new heat builds one card, not the whole day."""
         self.latest_card: ui.card | None = None
-        if not board.runs:
-            ui.label(
-                "No heats yet: paste the lap times of your first heat above and save."
-            ).classes("text-slate-800 px-1").mark("no-heats")
+        self.no_heats = (
+            ui.label("No heats yet: paste the lap times of your first heat above and save.")
+            .classes("text-slate-800 px-1")
+            .mark("no-heats")
+        )
+        self.timeline = KeyedList().classes("w-full gap-3")
+        self.chart: ui.echart | None = None
+        self._show_results()
+
+    def _show_results(self) -> None:
+        board = self.board
+        self.no_heats.set_visibility(not board.runs)
+        latest_index = _latest_index(board)
+        entries: list[Keyed] = []
         for index, item in enumerate(_timeline(board)):
             if isinstance(item, ChangeMark):
-                _change_row(item)
+                outcome = item.outcome
+                look = (item.runs_since > 0, outcome and (outcome.verdict, outcome.summary))
+                entries.append(
+                    Keyed(("change", item.change.id), look, lambda m=item: _change_row(m))
+                )
                 continue
-            latest = index == _latest_index(board)
-            card = self._run_card(item, latest=latest)
+            latest = index == latest_index
+            build = lambda r=item, latest=latest: self._run_card(r, latest=latest)  # noqa: E731
+            run = item.run
+            look = (run.heat_name, run.racing_class, tuple(run.lap_times), latest)
+            entries.append(Keyed(("run", run.id), look, build))
             if latest:  # the newest heat first, then the chart, then what came before
-                self.latest_card = card
-                _chart(board)
+                entries.append(Keyed("chart", None, self._chart_card))
+        self.timeline.show(entries)
+        self.latest_card = (
+            self.timeline.element(("run", board.runs[-1].run.id)) if board.runs else None
+        )
+        if self.chart is not None and not self.chart.is_deleted:
+            self.chart.options.clear()
+            self.chart.options.update(chart_options(board))
+            self.chart.update()
+
+    def _chart_card(self) -> ui.card:
+        with ui.card().classes("w-full pit-card p-2 gap-0").mark("lap-chart") as card:
+            ui.label("Laps of the session").classes("font-bold px-2 pt-1")
+            self.chart = ui.echart(chart_options(self.board)).classes("w-full h-72")
+        return card
 
     def _run_card(self, summary: RunSummary, *, latest: bool) -> ui.card:
         run, stats = summary.run, summary.stats
@@ -280,7 +314,7 @@ class ScoreboardPanel(Panel):
         except PitboxError:  # the session went in another tab: show what there is now
             await self.ctx.refresh("session")
             return
-        await self.results_view.refresh()
+        self._show_results()
         await self.ctx.refresh("laps")
 
 
@@ -383,12 +417,12 @@ def _lap_list(laps: list[float], stats: LapStats) -> None:
         ui.html(f'<div class="grid grid-cols-3 gap-x-3 gap-y-1">{cells}</div>').classes("w-full")
 
 
-def _change_row(mark: ChangeMark) -> None:
+def _change_row(mark: ChangeMark) -> ui.card:
     change, outcome = mark.change, mark.outcome
     with (
         ui.card()
         .classes("w-full pit-card gap-1 bg-white border border-slate-300")
-        .mark(f"change-{change.id}")
+        .mark(f"change-{change.id}") as card
     ):
         with ui.row().classes("items-center gap-2 no-wrap w-full"):
             ui.icon("tune", size="22px").classes("text-slate-800").props('aria-hidden="true"')
@@ -397,14 +431,9 @@ def _change_row(mark: ChangeMark) -> None:
             ui.label("Did it work? Run a heat and record its laps to see.").classes(
                 "text-sm text-slate-800"
             ).mark(f"verdict-{change.id}")
-            return
+            return card
         verdict(outcome, marker=f"verdict-{change.id}")
-
-
-def _chart(board: Scoreboard) -> None:
-    with ui.card().classes("w-full pit-card p-2 gap-0").mark("lap-chart"):
-        ui.label("Laps of the session").classes("font-bold px-2 pt-1")
-        ui.echart(chart_options(board)).classes("w-full h-72")
+    return card
 
 
 def chart_options(board: Scoreboard) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from nicegui import ui
 from models import ChangeStatus, SetupChange
 from services import drafts, results, sessions, setups
 from services.errors import PitboxError, StaleWriteError, ValidationError
-from ui.components import confirm, describe, once_at_a_time, plural, verdict
+from ui.components import Keyed, KeyedList, confirm, describe, once_at_a_time, plural, verdict
 from ui.forms import DraftKeeper
 from ui.printing import print_sheet
 from ui.setup_sheet import SetupSheetEditor, setup_table, show_rebase
@@ -44,6 +44,13 @@ class SetupPanel(Panel):
             return
         self.twin = await setups.get_twin(racer_id, active.id)
         self.log = await setups.change_log(racer_id, active.id)
+        self.summary()
+        self._editor()
+        self._change_log()
+
+    @ui.refreshable_method
+    def summary(self) -> None:
+        """The session's twin at a glance: drift, what waits for the racer, the drift table."""
         twin = self.twin
         with ui.card().classes("w-full pit-card gap-1").mark("twin-header"):
             ui.label(twin.session_name).classes("text-lg font-bold break-words")
@@ -81,8 +88,28 @@ class SetupPanel(Panel):
                     icon="save_as",
                     on_click=once_at_a_time(self.save_as_reference),
                 ).props("outline no-caps").classes("tap w-full mt-2").mark("save-as-reference")
-        self._editor()
-        self._change_log()
+
+    async def changed(self) -> None:
+        """The twin or its changes were written from this tab: redraw what they touch here (the
+        summary, the editor's values, the log), not the whole tab, and tell the other tabs."""
+        try:
+            self.twin = await setups.get_twin(self.ctx.racer.id, self.twin.session_id)
+            self.log = await setups.change_log(self.ctx.racer.id, self.twin.session_id)
+        except PitboxError:  # the session or racer went in another tab meanwhile
+            await self.ctx.refresh("setup")
+            return
+        actual = self.twin.actual.to_json()
+        if self.keeper.draft.get("values"):  # unsaved edits stay, on top of the new values
+            rebased = setups.rebase_edits(self.base, self.editor.values(), actual)
+            self.base = actual
+            self.editor.set_values(rebased.values)
+            self._typed(self.editor.values())
+        else:
+            self.base = actual
+            self.editor.set_values(actual)
+        await self.summary.refresh()
+        self._show_log()
+        await self.ctx.refresh("setup", source=self)
 
     # --- pending changes ------------------------------------------------------------------------
 
@@ -126,7 +153,7 @@ class SetupPanel(Panel):
         else:
             word = "Accepted" if accept else "Denied"
             self.ctx.notify(f"{word}: {describe(change)}", type="positive" if accept else "info")
-        await self.ctx.refresh("setup")
+        await self.changed()
 
     # --- editing the twin ---------------------------------------------------------------------
 
@@ -217,15 +244,17 @@ class SetupPanel(Panel):
             await self.ctx.refresh("setup")
             return
         await self.keeper.submitted()
+        self.reason.set_value("")
         self.ctx.notify(
             f"Saved {plural(len(changes), 'change')}" if changes else "Nothing changed",
             type="positive" if changes else "info",
         )
-        await self.ctx.refresh("setup")
+        await self.changed()
 
     async def discard(self) -> None:
         await self.keeper.submitted()
-        await self.ctx.refresh("setup")
+        self.reason.set_value("")
+        await self.changed()
 
     async def undo(self) -> None:
         try:
@@ -234,7 +263,7 @@ class SetupPanel(Panel):
             self.ctx.notify(str(exc), type="warning")
         else:
             self.ctx.notify(f"Undone: {describe(change)}", type="positive")
-        await self.ctx.refresh("setup")
+        await self.changed()
 
     async def save_as_reference(self) -> None:
         twin = self.twin
@@ -275,30 +304,46 @@ class SetupPanel(Panel):
     # --- the log --------------------------------------------------------------------------------
 
     def _change_log(self) -> None:
-        decided = [c for c in self.log if c.status != ChangeStatus.PENDING]
         with (
-            ui.expansion(f"Change log ({len(decided)})", icon="history")
+            ui.expansion(icon="history")
             .classes("w-full pit-card bg-white")
-            .mark("change-log")
+            .mark("change-log") as self.log_expansion
         ):
-            if not decided:
-                ui.label("No changes yet.").classes("text-slate-700")
-            for change in decided:
-                with (
-                    ui.column()
-                    .classes("w-full gap-0 py-2 border-b border-slate-200")
-                    .mark(f"log-{change.id}")
-                ):
-                    ui.label(describe(change)).classes("font-semibold break-words")
-                    when = (change.decided_at or change.created_at).astimezone()
-                    status = "denied" if change.status == ChangeStatus.DENIED else "applied"
-                    if change.reverts_id:
-                        status = "undo"
-                    ui.label(
-                        f"{when:%H:%M} · {SOURCE_WORDS.get(change.source, change.source)} · "
-                        f"{status}"
-                    ).classes("text-sm text-slate-700")
-                    if change.reasoning:
-                        ui.label(change.reasoning).classes("text-sm text-slate-800 break-words")
-                    if (outcome := results.outcome_of(change)) is not None:
-                        verdict(outcome, marker=f"log-verdict-{change.id}")
+            self.no_changes = ui.label("No changes yet.").classes("text-slate-700")
+            self.log_list = KeyedList().classes("w-full gap-0")
+        self._show_log()
+
+    def _show_log(self) -> None:
+        """The change log, newest first; only new or re-judged entries are drawn again."""
+        decided = [c for c in self.log if c.status != ChangeStatus.PENDING]
+        self.log_expansion.text = f"Change log ({len(decided)})"
+        self.no_changes.set_visibility(not decided)
+        self.log_list.show(
+            Keyed(
+                change.id,
+                (change.status, change.verdict, change.average_lap_after),
+                lambda c=change: _log_entry(c),
+            )
+            for change in decided
+        )
+
+
+def _log_entry(change: SetupChange) -> ui.column:
+    with (
+        ui.column()
+        .classes("w-full gap-0 py-2 border-b border-slate-200")
+        .mark(f"log-{change.id}") as entry
+    ):
+        ui.label(describe(change)).classes("font-semibold break-words")
+        when = (change.decided_at or change.created_at).astimezone()
+        status = "denied" if change.status == ChangeStatus.DENIED else "applied"
+        if change.reverts_id:
+            status = "undo"
+        ui.label(
+            f"{when:%H:%M} · {SOURCE_WORDS.get(change.source, change.source)} · {status}"
+        ).classes("text-sm text-slate-700")
+        if change.reasoning:
+            ui.label(change.reasoning).classes("text-sm text-slate-800 break-words")
+        if (outcome := results.outcome_of(change)) is not None:
+            verdict(outcome, marker=f"log-verdict-{change.id}")
+    return entry
