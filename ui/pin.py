@@ -6,6 +6,7 @@ from nicegui import ui
 
 from services import access
 from services.errors import RuleError, ValidationError
+from ui import state
 from ui.components import ask
 
 
@@ -40,6 +41,7 @@ async def unlock(racer_id: int, name: str) -> str | None:
             except RuleError as exc:
                 field.error = str(exc)
                 return
+            state.remember_unlocked(racer_id)
             dialog.submit(field.value)
 
         field.on("keydown.enter", check)

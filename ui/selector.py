@@ -13,7 +13,7 @@ from services import access, profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, PitboxError, RuleError, ValidationError
 from services.profile_service import ProfileSummary
-from ui import pin
+from ui import pin, state
 from ui import transfer as transfer_ui
 from ui.components import ask, avatar, plural
 
@@ -366,6 +366,7 @@ class RacerForm:
                 racer = await profile_service.update_profile(self.profile.id, **values)
             if new_pin:
                 await access.set_pin(racer.id, new_pin, current_pin=self.current_pin)
+                state.remember_unlocked(racer.id)  # this browser was just given the PIN
             elif self.remove_pin is not None and self.remove_pin.value:
                 await access.clear_pin(racer.id, current_pin=self.current_pin)
             message = "Saved" if self.profile is not None else f"Added {racer.name}"

@@ -14,8 +14,8 @@ from services import profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError
 from services.workspace import Workspace
-from ui import state
-from ui.components import avatar
+from ui import pin, state
+from ui.components import avatar, empty_state
 from ui.selector import RacerSelector
 from ui.tabs import TABS, Panel, TabContext
 
@@ -52,6 +52,7 @@ class AppShell:
         self.workspace = Workspace()
         self.racer: RacerProfile | None = None
         self._notification: ui.notification | None = None
+        self._lock_card: ui.card | None = None
         # Dialogs and notifications are created here, never inside content that a refresh
         # may delete while a handler is still running.
         self.root = ui.context.client.layout
@@ -167,11 +168,51 @@ class AppShell:
         for host in self.hosts.values():
             # Nothing of the previous racer stays on the page, not even in a hidden tab.
             host.clear()
+        if not self._may_show():
+            self._locked_out()
+            return
         await self._build_visible()
         for host in self.hosts.values():
             await host.update_badge()
 
+    def _may_show(self) -> bool:
+        """A racer with a PIN shows only in a browser that was given the PIN: a tab that lands
+        on them (a new tab, the default after a delete) asks first."""
+        assert self.racer is not None
+        return self.racer.pin_hash is None or state.unlocked_here(self.racer.id)
+
+    def _locked_out(self) -> None:
+        assert self.racer is not None
+        racer = self.racer
+        if self._lock_card is not None and not self._lock_card.is_deleted:
+            self._lock_card.delete()
+        with self.notice, empty_state(
+            "lock", f"{racer.name}'s notebook is locked",
+            "Type their PIN to open it, or choose another racer.", marker="locked-out",
+        ) as self._lock_card:  # fmt: skip
+            with ui.row().classes("gap-2 justify-center"):
+                ui.button("Choose a racer", on_click=self.selector.open).props("outline").classes(
+                    "tap"
+                ).mark("locked-choose")
+                ui.button("Unlock", icon="lock_open", on_click=self._unlock).classes("tap").mark(
+                    "locked-unlock"
+                )
+
+    async def _unlock(self) -> None:
+        assert self.racer is not None
+        try:
+            typed = await pin.unlock(self.racer.id, self.racer.name)
+        except NotFoundError:
+            await self._check_racer()
+            return
+        if typed is not None:
+            if self._lock_card is not None and not self._lock_card.is_deleted:
+                self._lock_card.delete()
+            await self.render()
+
     async def _build_visible(self) -> None:
+        if not self._may_show():
+            return
         host = self.hosts.get(self.tabs.value)
         if host is not None and host.stale:
             await host.build()

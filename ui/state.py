@@ -4,7 +4,8 @@
 - The tab's racer is also kept in the browser tab itself (``sessionStorage``), which survives a
   server restart that empties tab storage.
 - The racer a device used last lives in user storage (a signed cookie and a file per browser),
-  so a new tab on the same phone opens on that racer.
+  so a new tab on the same phone opens on that racer; so do the racers whose PIN this browser
+  was given, so that opening a tab on a locked racer asks for the PIN once per device.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from services.workspace import Workspace
 _WORKSPACE = "workspace"
 _DEVICE_RACER = "racer_id"
 _TAB_RACER_KEY = "pitbox.racer"
+_UNLOCKED = "unlocked_racers"
+_UNLOCKED_KEPT = 50
 
 
 def load_workspace() -> Workspace:
@@ -29,6 +32,17 @@ def store_workspace(workspace: Workspace) -> None:
     if workspace.racer_id is not None:
         app.storage.user[_DEVICE_RACER] = workspace.racer_id
         ui.run_javascript(f"sessionStorage.setItem('{_TAB_RACER_KEY}', '{workspace.racer_id}')")
+
+
+def unlocked_here(racer_id: int) -> bool:
+    """Whether this browser was given the racer's PIN before."""
+    return racer_id in app.storage.user.get(_UNLOCKED, [])
+
+
+def remember_unlocked(racer_id: int) -> None:
+    """This browser knows the racer's PIN: it may open on that racer without asking again."""
+    unlocked = [i for i in app.storage.user.get(_UNLOCKED, []) if i != racer_id]
+    app.storage.user[_UNLOCKED] = [racer_id, *unlocked][:_UNLOCKED_KEPT]
 
 
 def device_racer() -> int | None:

@@ -105,9 +105,11 @@ def test_a_day_at_the_track_on_a_phone(server, phone):
     assert_fits_phone(page)
     assert_tap_targets(page)
     shot(page, "phone-setup-pending")
-    page.get_by_role("button", name="Accept").first.click()
+    page.locator(".q-card").filter(has_text="Shock oil (Rear)").get_by_role(
+        "button", name="Accept"
+    ).click()
     expect(page.get_by_text("Accepted: Shock oil (Rear): 400 cSt → 350 cSt")).to_be_visible()
-    page.get_by_role("button", name="Deny").click()
+    page.locator(".q-card").filter(has_text="Toe (Rear)").get_by_role("button", name="Deny").click()
     expect(page.get_by_text("Denied: Toe (Rear)")).to_be_visible()
     expect(page.get_by_text("2 parameters changed from the reference")).to_be_visible()
     shot(page, "phone-setup-drift")

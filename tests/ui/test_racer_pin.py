@@ -6,7 +6,13 @@ from nicegui.testing import User
 
 from models import RacerProfile
 from services import access, profile_service
-from tests.ui.test_racer_selector import current_racer, open_app, open_selector, wait_for
+from tests.ui.test_racer_selector import (
+    current_racer,
+    open_app,
+    open_selector,
+    type_into,
+    wait_for,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +110,56 @@ async def test_deleting_a_locked_racer_asks_for_the_pin(user: User):
     user.find(marker="confirm-delete").click()
     await user.should_see("Deleted Lena", retries=50)
     assert not await RacerProfile.filter(id=lena.id).exists()
+
+
+async def test_a_new_tab_landing_on_a_locked_default_racer_asks_for_the_pin(user: User):
+    dad = await profile_service.create_profile("Dad")  # the first racer: the default
+    await profile_service.create_profile("Lena")
+    await access.set_pin(dad.id, "4821")
+    await open_app(user)
+    await user.should_see(marker="locked-out")
+    await user.should_see("Dad's notebook is locked")
+    await user.should_not_see(marker="garage-title")  # nothing of Dad's shows
+
+    user.find(marker="locked-unlock").click()
+    await type_pin(user, "4821")
+    await user.should_see(marker="garage-title")
+    await user.should_not_see(marker="locked-out")
+
+
+async def test_a_browser_given_the_pin_once_is_not_asked_again(user: User, create_user):
+    lena = await locked_racer()
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await type_pin(user, "4821")
+    await user.should_see("Now working as Lena")
+
+    await open_app(user)  # a new page in the same browser opens on Lena, unlocked
+    assert await current_racer(user) == "Lena"
+    await user.should_see(marker="garage-title")
+
+    stranger: User = create_user()  # another phone that never chose opens on the default
+    await open_app(stranger)
+    assert await current_racer(stranger) == "Default Racer"
+
+
+async def test_a_racer_deleted_elsewhere_does_not_open_a_locked_default(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await access.set_pin(dad.id, "4821")
+    await open_app(user)
+    await user.should_see(marker="locked-out")
+    user.find(marker="locked-choose").click()
+    await user.should_see(marker=f"switch-to-{lena.id}")
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+    await profile_service.delete_profile(lena.id)  # from another tab
+
+    await type_into(user, "garage.add_car.brand", "Tekno")
+    await type_into(user, "garage.add_car.model", "NB48")
+    user.find(marker="add-car-submit").click()
+    await user.should_see("The racer this tab was using has been deleted")
+    assert await current_racer(user) == "Dad"
+    await user.should_see(marker="locked-out")  # Dad's notebook stays closed without his PIN
+    await user.should_not_see(marker="garage-title")
