@@ -87,7 +87,9 @@ class TcpProxy:
     def cut(self) -> None:
         self.mode = "cut"
         if self._listener is not None:
-            self._listener.close()
+            # Shut down first: a plain close leaves the port listening while the accepting
+            # thread is still blocked on it.
+            self._close(self._listener)
             self._listener = None
         self._close_all()
 

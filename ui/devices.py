@@ -12,7 +12,7 @@ from nicegui import ui
 from services import access as access_service
 from services.errors import PitboxError, ValidationError
 from ui import access, theme
-from ui.components import ask
+from ui.components import ask, submit_on_enter
 
 PATH = "/devices"
 
@@ -174,7 +174,8 @@ class DevicesPage:
 
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap")
-                ui.button("Save", on_click=save).classes("tap").mark("save-password")
+                submit = ui.button("Save", on_click=save).classes("tap").mark("save-password")
+                submit_on_enter(submit, field)
         if await ask(dialog):
             await self._signed_out_others()
 

@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from nicegui import background_tasks
+from nicegui import background_tasks, ui
+from nicegui.element import Element
 from nicegui.elements.mixins.validation_element import ValidationElement
 
 from services import drafts
 from services.errors import ValidationError
+from ui import browser
 from ui.tabs.context import TabContext
 
 # Typed input reaches the database this long after the last keystroke at most: a phone that
@@ -19,8 +21,8 @@ SAVE_DELAY = 1.0
 
 
 class DraftKeeper:
-    """Keeps one form's typed values as the racer types: in the tab's workspace at once and in
-    the racer's drafts in the database shortly after.
+    """Keeps one form's typed values as the racer types: in the browser and the tab's workspace
+    at once, and in the racer's drafts in the database shortly after.
 
     The keeper is bound to the racer the form was built for: once the tab works as another
     racer, late input events of this form are dropped instead of landing in the wrong racer.
@@ -33,6 +35,15 @@ class DraftKeeper:
         self.draft: dict[str, Any] = ctx.workspace.typed(form)
         self._saving: asyncio.Task | None = None
         self._refused = False
+        self._client = ui.context.client
+        self._fields: dict[str, Element] = {}
+
+    def keep_locally(self, element: Element, field: str) -> None:
+        """Keep what is typed into a text or number field in the browser as well, until it
+        is saved: what a dropped connection kept from the server comes back from there."""
+        if isinstance(element, (ui.input, ui.number)):
+            browser.keep_locally(element, self.racer_id, self.form, field)
+            self._fields[field] = element
 
     @property
     def current(self) -> bool:
@@ -55,8 +66,10 @@ class DraftKeeper:
         """Save the draft for the racer now (nothing once the tab has moved on)."""
         if not self.current:
             return
+        typed = {key: field.value for key, field in self._fields.items()}
         try:
             await drafts.save_draft(self.racer_id, self.form, self.draft)
+            browser.saved_locally_kept(self._client, self.racer_id, self.form, typed)
         except ValidationError as exc:
             # Too much typed to keep (a whole results page pasted): say so once, keep the tab's
             # copy, and let the racer save the form itself.
@@ -73,6 +86,7 @@ class DraftKeeper:
             self._saving.cancel()
         self.ctx.workspace.forget_typed(self.racer_id, self.form)
         self.ctx.save_workspace()
+        browser.forget_locally_kept(self._client, self.racer_id, self.form)
         await drafts.discard_draft(self.racer_id, self.form)
 
 
@@ -102,6 +116,7 @@ class DraftForm:
         element.classes("w-full").props("outlined").mark(f"{self.name.split(':')[0]}.{key}")
         element.on_value_change(lambda _e: self._quiet or self.keeper.keep(self.values()))
         element.on("blur", self.keeper.persist)
+        self.keeper.keep_locally(element, key)
         self.fields[key] = element
         return element
 

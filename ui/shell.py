@@ -14,7 +14,7 @@ from services import profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError
 from services.workspace import Workspace
-from ui import pin, state
+from ui import browser, pin, state
 from ui.components import avatar, empty_state
 from ui.selector import RacerSelector
 from ui.tabs import TABS, Panel, TabContext
@@ -298,6 +298,9 @@ class AppShell:
 
     async def switch_to(self, racer_id: int, *, keep_drafts: bool) -> None:
         """Replace the whole workspace with the racer's and show the racer."""
+        left = self.workspace.racer_id
+        if not keep_drafts and left is not None:
+            browser.forget_locally_kept(self.root.client, left)
         self.workspace = await workspaces.switch_to(
             self.workspace, racer_id, keep_drafts=keep_drafts
         )

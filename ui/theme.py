@@ -2,6 +2,8 @@
 
 from nicegui import ui
 
+from ui import browser
+
 PRIMARY = "#C2410C"  # burnt orange: 5.2:1 against white
 INK = "#0F172A"
 
@@ -61,3 +63,4 @@ def apply() -> None:
     ui.add_css(CSS)
     # Sentence case reads faster than capitals on a small screen.
     ui.button.default_props("no-caps")
+    browser.install()

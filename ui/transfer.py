@@ -13,7 +13,7 @@ from nicegui.events import UploadEventArguments
 
 from services import transfer
 from services.errors import NameTakenError, PitboxError, ValidationError
-from ui.components import ask, dialog_card
+from ui.components import ask, dialog_card, submit_on_enter
 
 Notify = Callable[..., None]
 # The uploader's own header is small: make its "+" a thumb-sized target and drop the byte count.
@@ -121,9 +121,9 @@ class ImportDialog:
                 self.new_name = (
                     ui.input("Import as").classes("w-full").props("outlined").mark("import-rename")
                 )
-                ui.button("Import", icon="upload", on_click=self._import_renamed).classes(
-                    "tap w-full"
-                ).mark("import-rename-submit")
+                submit = ui.button("Import", icon="upload", on_click=self._import_renamed)
+                submit.classes("tap w-full").mark("import-rename-submit")
+                submit_on_enter(submit, self.new_name)
             self.rename_step.set_visibility(False)
             with ui.row().classes("w-full justify-end mt-2"):
                 ui.button("Close", on_click=self.dialog.close).props("flat").classes("tap").mark(

@@ -103,6 +103,7 @@ class AdvisorPanel(Panel):
             )
             self.note.on_value_change(lambda _e: self._keep())
             self.note.on("blur", self.keeper.persist)
+            self.keeper.keep_locally(self.note, "note")
             ui.button("Ask the advisor", icon="send", on_click=once_at_a_time(self.ask)).props(
                 "unelevated no-caps"
             ).classes("tap w-full text-base").mark("ask-advisor")

@@ -16,6 +16,7 @@ from ui.components import (
     empty_state,
     once_at_a_time,
     plural,
+    submit_on_enter,
 )
 from ui.forms import DraftForm, DraftKeeper
 from ui.printing import print_sheet
@@ -111,9 +112,9 @@ class GaragePanel(Panel):
                 self.ctx.notify(f"Added {car.full_name}", type="positive")
                 await self.ctx.refresh("cars")
 
-            ui.button("Add car", icon="add", on_click=once_at_a_time(add)).classes(
-                "tap w-full mt-2"
-            ).mark("add-car-submit")
+            submit = ui.button("Add car", icon="add", on_click=once_at_a_time(add))
+            submit.classes("tap w-full mt-2").mark("add-car-submit")
+            submit_on_enter(submit, *form.fields.values())
 
     # --- edit and delete --------------------------------------------------------------------
 
@@ -140,7 +141,9 @@ class GaragePanel(Panel):
 
             with ui.row().classes("w-full justify-end gap-2 mt-2"):
                 ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap")
-                ui.button("Save", on_click=once_at_a_time(save)).classes("tap").mark("save-car")
+                submit = ui.button("Save", on_click=once_at_a_time(save))
+                submit.classes("tap").mark("save-car")
+                submit_on_enter(submit, *form.fields.values())
         if await ask(dialog):
             self.ctx.notify("Car saved", type="positive")
             await self.ctx.refresh("cars")
@@ -273,6 +276,8 @@ class ReferenceEditor:
                 on_change=lambda values: self.keeper.keep({"values": values}),
                 marker="reference",
             )
+            for key, field in self.editor.inputs.items():
+                self.keeper.keep_locally(field, key)
         with dialog.footer():
             ui.button("Discard", on_click=lambda: dialog.submit("discard")).props("flat").classes(
                 "tap"

@@ -22,6 +22,7 @@ from ui.components import (
     dialog_card,
     once_at_a_time,
     plural,
+    submit_on_enter,
     verdict,
 )
 from ui.forms import DraftForm
@@ -111,9 +112,9 @@ class ScoreboardPanel(Panel):
                 ui.button("CSV file", icon="upload_file").props("outline").classes("tap").on(
                     "click", js_handler=f"() => getElement({self.upload.id}).$refs.qRef.pickFiles()"
                 ).mark("pick-csv")
-                ui.button("Save heat", icon="save", on_click=once_at_a_time(self.save)).classes(
-                    "tap grow text-lg"
-                ).mark("save-heat")
+                submit = ui.button("Save heat", icon="save", on_click=once_at_a_time(self.save))
+                submit.classes("tap grow text-lg").mark("save-heat")
+                submit_on_enter(submit, *form.fields.values())
 
     async def read_csv(self, event: events.UploadEventArguments) -> None:
         """A file's laps go into the box, to be checked and saved; a file with problems is
@@ -274,9 +275,9 @@ class ScoreboardPanel(Panel):
 
                 with ui.row().classes("w-full justify-end gap-2 mt-2"):
                     ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap")
-                    ui.button("Save", on_click=once_at_a_time(save)).classes("tap").mark(
-                        "edit-run-save"
-                    )
+                    submit = ui.button("Save", on_click=once_at_a_time(save))
+                    submit.classes("tap").mark("edit-run-save")
+                    submit_on_enter(submit, name, racing_class)
         answer = await ask(dialog)
         if answer is None:
             return

@@ -10,7 +10,16 @@ from nicegui import ui
 from models import ChangeStatus, SetupChange
 from services import drafts, results, sessions, setups
 from services.errors import PitboxError, StaleWriteError, ValidationError
-from ui.components import Keyed, KeyedList, confirm, describe, once_at_a_time, plural, verdict
+from ui.components import (
+    Keyed,
+    KeyedList,
+    confirm,
+    describe,
+    once_at_a_time,
+    plural,
+    submit_on_enter,
+    verdict,
+)
 from ui.forms import DraftKeeper
 from ui.printing import print_sheet
 from ui.setup_sheet import SetupSheetEditor, setup_table, show_rebase
@@ -193,14 +202,17 @@ class SetupPanel(Panel):
             )
             self.reason = ui.input("Why (optional)", value=self.keeper.draft.get("reason", ""))
             self.reason.props("outlined").classes("w-full").mark("twin-reason")
+            for key, field in self.editor.inputs.items():
+                self.keeper.keep_locally(field, key)
+            self.keeper.keep_locally(self.reason, "reason")
             self.reason.on_value_change(lambda _e: self._typed(self.editor.values()))
             with ui.row().classes("w-full gap-2 no-wrap sticky-action"):
                 ui.button("Discard", on_click=once_at_a_time(self.discard)).props("flat").classes(
                     "tap"
                 ).mark("twin-discard")
-                ui.button("Save changes", icon="save", on_click=once_at_a_time(self.save)).classes(
-                    "tap grow"
-                ).mark("twin-save")
+                submit = ui.button("Save changes", icon="save", on_click=once_at_a_time(self.save))
+                submit.classes("tap grow").mark("twin-save")
+                submit_on_enter(submit, self.reason)
 
     def _typed(self, values: dict[str, Any]) -> None:
         self.keeper.keep(

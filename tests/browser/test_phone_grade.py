@@ -1,0 +1,146 @@
+"""What a racer meets on a phone in the first minutes, that only a real browser shows: the Back
+button, the keyboard's Go key, a dropped Wi-Fi, a page closed mid-typing, one-thumb reach."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, shot
+from tests.browser.test_phone_flows import chip, open_app, open_selector
+from tests.tcp_proxy import TcpProxy
+
+LOCAL_DRAFTS = "Object.keys(localStorage).filter(k => k.startsWith('pitbox.draft|')).length"
+
+
+def open_dialogs(page: Page):
+    return page.locator(".q-dialog")
+
+
+def test_back_closes_the_open_dialog_instead_of_leaving_the_app(server, phone):
+    open_app(phone, server.url)
+    open_selector(phone)
+    phone.get_by_text("New racer").click()
+    expect(phone.get_by_label("Name", exact=True)).to_be_visible()
+    expect(open_dialogs(phone)).to_have_count(2)
+
+    phone.go_back()  # the racer form closes, the racer list stays
+    expect(open_dialogs(phone)).to_have_count(1)
+    expect(phone.get_by_text("New racer")).to_be_visible()
+    phone.go_back()  # then the racer list
+    expect(open_dialogs(phone)).to_have_count(0)
+    assert urlsplit(phone.url).path == "/"
+    expect(chip(phone)).to_contain_text("Default Racer")
+
+    # The server heard the dialogs close: the list opens again, with a working form.
+    open_selector(phone)
+    phone.get_by_text("New racer").click()
+    expect(phone.get_by_label("Name", exact=True)).to_be_visible()
+
+    # A dialog closed by its own button takes its Back entry with it: the next Back is not
+    # swallowed by a dialog that is gone.
+    phone.get_by_role("button", name="Cancel").click()
+    expect(open_dialogs(phone)).to_have_count(1)
+    phone.keyboard.press("Escape")
+    expect(open_dialogs(phone)).to_have_count(0)
+    phone.wait_for_timeout(300)
+    assert phone.evaluate("history.state") is None
+
+
+def test_go_on_the_phone_keyboard_submits_the_form(server, phone):
+    open_app(phone, server.url)
+    phone.get_by_label("Brand").fill("Xray")
+    phone.get_by_label("Model").fill("XB8")
+    assert phone.get_by_label("Model").get_attribute("enterkeyhint") == "go"
+    phone.get_by_label("Model").press("Enter")
+    expect(phone.get_by_text("Added Xray XB8")).to_be_visible()
+    # Once: Enter taps the button, with the button's guard against a second tap.
+    expect(phone.get_by_text("Xray XB8", exact=True)).to_have_count(1)
+
+
+@pytest.fixture
+def proxied(server):
+    """The server seen through a link the test can drop, like the pit Wi-Fi."""
+    proxy = TcpProxy(("127.0.0.1", server.port))
+    try:
+        yield proxy
+    finally:
+        proxy.cut()
+
+
+def test_typing_during_a_dropped_wifi_survives_closing_the_page(server, browser, proxied):
+    url = f"http://127.0.0.1:{proxied.port}/"
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_app(page, url)
+        brand = page.get_by_label("Brand")
+        brand.fill("Mug")
+        page.wait_for_timeout(1800)  # saved by the server: nothing is left to keep locally
+        assert page.evaluate(LOCAL_DRAFTS) == 0
+
+        proxied.cut()  # the Wi-Fi drops; the racer keeps typing
+        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
+        expect(page.locator("#popup")).to_contain_text("No connection to Pitbox")
+        expect(page.locator("#popup")).to_contain_text("What you type stays on this phone")
+        # Shown after two seconds without a connection (a blink of the Wi-Fi says nothing).
+        page.wait_for_function("getComputedStyle(document.getElementById('popup')).opacity === '1'")
+        shot(page, "phone-connection-lost")
+        box = page.locator("#popup").bounding_box()
+        assert box is not None and box["y"] < 10, "the connection notice belongs at the top"
+        brand.fill("Mugen")
+        page.get_by_label("Model").fill("MBX8R")
+        assert page.evaluate(LOCAL_DRAFTS) == 2
+        page.close()  # the phone closes the page before the Wi-Fi is back
+
+        proxied.restore()
+        page = context.new_page()
+        open_app(page, url)
+        expect(page.get_by_label("Brand")).to_have_value("Mugen")
+        expect(page.get_by_label("Model")).to_have_value("MBX8R")
+        # The server got it back too, and said so: the phone's copies are let go.
+        page.wait_for_function(f"{LOCAL_DRAFTS} === 0", timeout=10_000)
+
+        # Saved for real: the draft is gone everywhere.
+        page.get_by_role("button", name="Add car").click()
+        expect(page.get_by_text("Added Mugen MBX8R")).to_be_visible()
+        page.reload()
+        expect(page.locator(".q-header")).to_contain_text("Pitbox")
+        page.get_by_text("Add a car").click()
+        expect(page.get_by_label("Brand")).to_have_value("")
+    finally:
+        context.close()
+
+
+def test_a_page_that_reconnects_keeps_what_was_typed(server, browser, proxied):
+    url = f"http://127.0.0.1:{proxied.port}/"
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_app(page, url)
+        expect(page.get_by_label("Brand")).to_be_visible()
+        proxied.cut()
+        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
+        page.get_by_label("Brand").fill("Tekno")
+        proxied.restore()  # the phone wakes up on the Wi-Fi again
+        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "true", timeout=20_000)
+        expect(page.get_by_label("Brand")).to_have_value("Tekno")
+        page.get_by_label("Model").fill("EB48")
+        page.get_by_role("button", name="Add car").click()
+        expect(page.get_by_text("Added Tekno EB48")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_local_copies_of_one_racer_never_fill_another_racers_form(server, phone):
+    open_app(phone, server.url)
+    # A copy the server never confirmed, left by racer 1's form on this phone.
+    phone.evaluate(
+        "localStorage.setItem('pitbox.draft|999|garage.add_car|brand', "
+        "JSON.stringify({value: 'Not mine'}))"
+    )
+    phone.reload()
+    expect(phone.locator(".q-header")).to_contain_text("Pitbox")
+    expect(phone.get_by_label("Brand")).to_have_value("")

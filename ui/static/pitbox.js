@@ -1,0 +1,197 @@
+// What only the browser can do for a racer on a phone:
+// - the phone's Back button closes the open dialog instead of leaving the app;
+// - typed input is kept on the phone at once, until the server says it has saved it, so that
+//   a dropped Wi-Fi or a page closed mid-typing loses nothing;
+// - a lost connection is said plainly, at the top, where the racer looks.
+(() => {
+  "use strict";
+  if (window.pitbox) return;
+
+  // --- Back closes the open dialog ---------------------------------------------------------
+  // Every dialog that opens adds a history entry; Back takes it off and closes the dialog on
+  // top. A dialog closed by its own buttons takes its entry off again, so that the next Back
+  // behaves as the racer expects.
+  let pushed = 0; // history entries added for dialogs still open
+  let ignorePops = 0; // history.back() calls of our own whose popstate is not the racer's
+  const closedByBack = new WeakSet();
+  const tracked = new WeakSet(); // a dialog can be reported twice: with its portal and alone
+
+  const isDialog = (node) => node.nodeType === 1 && node.classList.contains("q-dialog");
+  const dialogsIn = (node) =>
+    node.nodeType !== 1 ? [] : isDialog(node) ? [node] : [...node.querySelectorAll(".q-dialog")];
+  const openDialogs = () => [...document.querySelectorAll(".q-dialog")].filter((d) => !closedByBack.has(d));
+
+  function dialogOpened(dialog) {
+    if (dialog) {
+      if (tracked.has(dialog)) return;
+      tracked.add(dialog);
+    }
+    pushed += 1;
+    history.pushState({ pitboxDialog: pushed }, "");
+  }
+
+  function dialogClosed(dialog) {
+    if (!tracked.has(dialog) || dialog.isConnected) return;
+    tracked.delete(dialog);
+    if (closedByBack.has(dialog) || pushed === 0) return;
+    pushed -= 1;
+    ignorePops += 1;
+    history.back();
+  }
+
+  window.addEventListener("popstate", () => {
+    if (ignorePops > 0) {
+      ignorePops -= 1;
+      return;
+    }
+    if (pushed === 0) return;
+    pushed -= 1;
+    const dialogs = openDialogs();
+    const top = dialogs[dialogs.length - 1];
+    if (!top) return;
+    closedByBack.add(top);
+    // The backdrop's click is how Quasar dismisses a dialog; the server hears it as "closed".
+    const backdrop = top.querySelector(".q-dialog__backdrop");
+    if (backdrop) backdrop.click();
+    // A dialog that refuses to close (a persistent one) keeps a Back entry of its own.
+    setTimeout(() => {
+      if (top.isConnected) {
+        closedByBack.delete(top);
+        dialogOpened();
+      }
+    }, 600);
+  });
+
+  // --- Typed input kept on the phone -------------------------------------------------------
+  // Fields of a form kept as a draft carry data-draft="racer|form|field". Each keystroke is
+  // stored here at once; the server confirms what it has saved, and only what it has not yet
+  // saved is put back into the field when the page opens again.
+  const PREFIX = "pitbox.draft|";
+
+  function read(key) {
+    try {
+      return JSON.parse(localStorage.getItem(PREFIX + key));
+    } catch {
+      return null;
+    }
+  }
+
+  function write(key, value) {
+    try {
+      localStorage.setItem(PREFIX + key, JSON.stringify({ value }));
+    } catch {
+      // Storage full or refused (private mode): the server's copy is all there is.
+    }
+  }
+
+  const same = (a, b) =>
+    String(a ?? "") === String(b ?? "") ||
+    (String(a ?? "").trim() !== "" && String(b ?? "").trim() !== "" && Number(a) === Number(b));
+
+  document.addEventListener(
+    "input",
+    (event) => {
+      const key = event.target?.dataset?.draft;
+      if (key) write(key, event.target.value);
+    },
+    true,
+  );
+
+  function restore(field) {
+    const key = field.dataset.draft;
+    const kept = read(key);
+    if (!kept || same(kept.value, field.value)) return;
+    field.value = kept.value;
+    // Vue hears it as typing, so the server gets it as if typed again.
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  const drafts = {
+    // The server saved these values of a form: the phone's copies of them are not needed.
+    saved(racer, form, values) {
+      for (const [field, value] of Object.entries(values)) {
+        const key = `${racer}|${form}|${field}`;
+        const kept = read(key);
+        if (kept && same(kept.value, value)) localStorage.removeItem(PREFIX + key);
+      }
+    },
+    // The form was saved for real, or its input dropped: forget it (a whole racer when no form).
+    forget(racer, form) {
+      const start = form == null ? `${PREFIX}${racer}|` : `${PREFIX}${racer}|${form}|`;
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith(start)) localStorage.removeItem(key);
+      }
+    },
+    pending() {
+      return Object.keys(localStorage).filter((key) => key.startsWith(PREFIX)).length;
+    },
+  };
+
+  // --- A lost connection, said plainly -----------------------------------------------------
+  let lostSince = null;
+  let lostTimer = null;
+
+  function showConnection() {
+    const popup = document.getElementById("popup");
+    if (!popup) return;
+    const lost = popup.getAttribute("aria-hidden") === "false";
+    if (lost && lostSince === null) {
+      lostSince = Date.now();
+      lostTimer = setInterval(describeLoss, 1000);
+      describeLoss();
+    } else if (!lost && lostSince !== null) {
+      lostSince = null;
+      clearInterval(lostTimer);
+    }
+  }
+
+  function describeLoss() {
+    const popup = document.getElementById("popup");
+    if (!popup) return;
+    const seconds = Math.round((Date.now() - lostSince) / 1000);
+    const title = seconds < 15 ? "No connection to Pitbox" : "Still no connection to Pitbox";
+    const body =
+      seconds < 15
+        ? "Trying again. What you type stays on this phone."
+        : "Check the pit Wi-Fi or that the Pitbox laptop is on. Pitbox keeps trying; what you type stays on this phone.";
+    const [first, second] = popup.querySelectorAll("span");
+    if (first && first.textContent !== title) first.textContent = title;
+    if (second && second.textContent !== body) second.textContent = body;
+  }
+
+  function watchConnection() {
+    const popup = document.getElementById("popup");
+    if (!popup) return;
+    popup.setAttribute("role", "status");
+    popup.setAttribute("aria-live", "polite");
+    new MutationObserver(showConnection).observe(popup, { attributes: true, attributeFilter: ["aria-hidden"] });
+    showConnection();
+  }
+
+  // --- Watching the page -------------------------------------------------------------------
+  function added(node) {
+    if (node.nodeType !== 1) return;
+    for (const dialog of dialogsIn(node)) dialogOpened(dialog);
+    const fields = node.matches?.("[data-draft]") ? [node] : [...node.querySelectorAll("[data-draft]")];
+    for (const field of fields) restore(field);
+  }
+
+  function removed(node) {
+    for (const dialog of dialogsIn(node)) dialogClosed(dialog);
+  }
+
+  function start() {
+    new MutationObserver((mutations) => {
+      for (const mutation of mutations) {
+        mutation.addedNodes.forEach(added);
+        mutation.removedNodes.forEach(removed);
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+    document.querySelectorAll("[data-draft]").forEach(restore);
+    watchConnection();
+  }
+
+  window.pitbox = { drafts };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
