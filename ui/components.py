@@ -4,14 +4,17 @@ the empty state and the confirm dialog."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from nicegui import ui
+from nicegui.element import Element
 from nicegui.events import ClickEventArguments
 
 from models import SetupChange
 from models.setup_sheet import PARAMETERS_BY_KEY
 from services.results import ChangeOutcome, Verdict
+
+E = TypeVar("E", bound=Element)
 
 # (text, background, chart line) per verdict; text on background is at least 7:1 (AAA).
 VERDICT_STYLE = {
@@ -102,9 +105,10 @@ def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dial
         card = (
             ui.card()
             .classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card")
-            .props(f'role=dialog aria-label="{_attr(title)}"')
+            .props("role=dialog")
             .mark(marker)
         )
+        named(card, title)
         with card:
             ui.label(title).classes("text-lg font-bold")
     return dialog, card
@@ -123,15 +127,15 @@ class FullScreenDialog(ui.dialog):
             self,
             ui.card()
             .classes("w-full h-full p-0 bg-slate-100 no-shadow gap-0")
-            .props(f'role=dialog aria-label="{_attr(title)}"')
+            .props("role=dialog")
             .mark(marker) as self.card,
         ):
+            named(self.card, title)
             with ui.row().classes(
                 "w-full items-center no-wrap px-3 py-2 bg-white sticky-top no-print"
             ) as self.header:
-                ui.button(icon="close", on_click=self.close).props(
-                    f'flat round aria-label="{_attr(close_label)}"'
-                ).classes("tap")
+                close = ui.button(icon="close", on_click=self.close).props("flat round")
+                named(close, close_label).classes("tap")
                 with ui.column().classes("gap-0 min-w-0 grow"):
                     if subtitle:
                         ui.label(subtitle).classes("text-sm text-slate-700")
@@ -145,8 +149,11 @@ class FullScreenDialog(ui.dialog):
             return ui.row().classes("w-full max-w-3xl mx-auto justify-end gap-2 no-wrap")
 
 
-def _attr(text: str) -> str:
-    return text.replace('"', "'")
+def named(element: E, name: str) -> E:
+    """Give an element its accessible name. Set as a value, never inside a props string: a
+    racer's text may hold any quote."""
+    element.props["aria-label"] = name
+    return element
 
 
 async def confirm(

@@ -15,7 +15,7 @@ from services import workspace as workspaces
 from services.errors import NotFoundError
 from services.workspace import Workspace
 from ui import browser, pin, state
-from ui.components import avatar, empty_state
+from ui.components import avatar, empty_state, named
 from ui.selector import RacerSelector
 from ui.tabs import TABS, Panel, TabContext
 
@@ -73,10 +73,15 @@ class AppShell:
             show_tab=self.show_tab,
             dialog_host=self.root,
         )
-        with ui.footer().classes("bg-white text-slate-900 p-0 border-t border-slate-300"):
+        with (
+            ui.footer().classes("bg-white text-slate-900 p-0 border-t border-slate-300"),
+            ui.row().classes("w-full no-wrap gap-0 items-stretch"),
+        ):
+            # On a phone the racer is switched from here too, under the thumb (see theme.py).
+            self.thumb_chip = ui.element("div").classes("thumb-racer")
             with (
                 ui.tabs(value=TABS[0].key, on_change=self._tab_shown)
-                .classes("w-full")
+                .classes("grow min-w-0")
                 .props(
                     "dense no-caps active-color=primary indicator-color=primary mobile-arrows"
                 ) as self.tabs
@@ -95,7 +100,7 @@ class AppShell:
         self.main = ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-3")
         self.hosts: dict[str, PanelHost] = {}
         with self.main:
-            self.notice = ui.column().classes("w-full gap-2")
+            self.notice = ui.column().classes("notice-area w-full gap-2")
             with ui.tab_panels(self.tabs, value=TABS[0].key).classes("w-full bg-transparent"):
                 for tab in TABS:
                     with ui.tab_panel(tab.key).classes("p-0"):
@@ -257,14 +262,22 @@ class AppShell:
 
     def _render_chip(self) -> None:
         assert self.racer is not None
+        self.thumb_chip.clear()
+        with self.thumb_chip:
+            thumb = ui.button(on_click=self.selector.open).props("flat no-caps stack color=grey-10")
+            named(thumb, f"Switch racer (now {self.racer.name})")
+            with thumb.classes("tap h-full px-1").mark("thumb-racer"):
+                avatar(profile_service.initials(self.racer.name), self.racer.is_default, small=True)
+                ui.label("Racer").classes("q-tab__label")
         self.chip_area.clear()
         with self.chip_area:
             with (
                 ui.button(on_click=self.selector.open)
-                .props(f'flat no-caps rounded aria-label="Racer: {self.racer.name}. Switch racer"')
+                .props("flat no-caps rounded")
                 .classes("tap text-white bg-slate-800 px-2")
-                .mark("racer-chip")
+                .mark("racer-chip") as chip
             ):
+                named(chip, f"Racer: {self.racer.name}. Switch racer")
                 with ui.row().classes("items-center gap-2 no-wrap"):
                     avatar(
                         profile_service.initials(self.racer.name), self.racer.is_default, small=True

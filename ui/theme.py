@@ -37,6 +37,25 @@ body { background: #F1F5F9; color: #0F172A; }
 .sticky-action { position: sticky; bottom: 0; z-index: 2; background: white; padding: 8px 0; }
 .sticky-top { position: sticky; top: 0; z-index: 2; }
 .sticky-bottom { position: sticky; bottom: 0; z-index: 2; }
+/* One thumb on a phone: the racer is switched from the bottom bar, beside the tabs. */
+.notice-area:empty { display: none; }
+.thumb-racer { display: none; }
+.thumb-racer .avatar { width: 30px !important; height: 30px !important; font-size: 0.8rem; }
+@media (max-width: 599px), (max-height: 500px) {
+  .nicegui-content { padding: 8px 4px; }
+  .thumb-racer { display: flex; border-right: 1px solid #CBD5E1; }
+  .q-footer .q-tab { padding: 0 2px; min-width: 0; }
+  .q-footer .q-tab__label { font-size: 0.74rem; }
+}
+/* A phone on its side: the header goes (the racer is in the bottom bar) and the tabs put
+   their labels beside their icons, so that the screen is left to the content. */
+@media (max-height: 500px) and (orientation: landscape) and (pointer: coarse) {
+  .q-header { display: none; }
+  .q-footer .q-tab { min-height: 48px; }
+  .q-footer .q-tab__content { flex-direction: row; gap: 6px; min-width: 0; }
+  .q-footer .q-tab__icon { font-size: 20px; }
+  .thumb-racer button .q-btn__content { flex-direction: row; gap: 6px; }
+}
 @media print {
   .q-layout, .q-header, .q-footer, .no-print, .q-notifications { display: none !important; }
   .q-dialog__backdrop { display: none !important; }

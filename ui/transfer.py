@@ -13,7 +13,7 @@ from nicegui.events import UploadEventArguments
 
 from services import transfer
 from services.errors import NameTakenError, PitboxError, ValidationError
-from ui.components import ask, dialog_card, submit_on_enter
+from ui.components import ask, dialog_card, named, submit_on_enter
 
 Notify = Callable[..., None]
 # The uploader's own header is small: make its "+" a thumb-sized target and drop the byte count.
@@ -47,10 +47,11 @@ def export_button(racer_id: int, racer_name: str, notify: Notify) -> ui.button:
 
     button = (
         ui.button(icon="download", on_click=download)
-        .props(f'flat round color=grey-9 aria-label="Export {_attr(racer_name)}"')
+        .props("flat round color=grey-9")
         .classes("tap")
         .mark(f"export-{racer_id}")
     )
+    named(button, f"Export {racer_name}")
     button.tooltip("Export to a file")
     return button
 
@@ -76,10 +77,6 @@ def import_button(
         ui.icon("upload_file", size="24px").classes("mr-2")
         ui.label("Import a racer")
     return button
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'")
 
 
 class ImportDialog:

@@ -144,3 +144,61 @@ def test_local_copies_of_one_racer_never_fill_another_racers_form(server, phone)
     phone.reload()
     expect(phone.locator(".q-header")).to_contain_text("Pitbox")
     expect(phone.get_by_label("Brand")).to_have_value("")
+
+
+def _box(page: Page, selector: str) -> dict:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not on screen"
+    return box
+
+
+def test_main_actions_sit_within_the_thumbs_reach(server, phone):
+    open_app(phone, server.url)
+    footer_top = _box(phone, ".q-footer")["y"]
+    add = _box(phone, "text=Add car >> visible=true")
+    assert add["y"] + add["height"] <= footer_top, "Add car hides under the tab bar"
+
+    # The racer is switched from the bottom bar, not only from the top corner.
+    racer = _box(phone, "[aria-label^='Switch racer (now']")
+    assert racer["y"] >= footer_top and racer["height"] >= 48 and racer["width"] >= 48
+    phone.locator("[aria-label^='Switch racer (now']").click()
+    expect(phone.get_by_text("New racer")).to_be_visible()
+    phone.go_back()
+    expect(open_dialogs(phone)).to_have_count(0)
+
+    phone.get_by_label("Brand").fill("Xray")
+    phone.get_by_label("Model").fill("XB8")
+    phone.get_by_role("button", name="Add car").click()
+    expect(phone.get_by_text("Added Xray XB8")).to_be_visible()
+    phone.get_by_role("tab", name="Event").click()
+    start = _box(phone, "text=Start session >> visible=true")
+    assert start["y"] + start["height"] <= footer_top, "Start session is below the fold"
+    shot(phone, "phone-event-reach")
+
+
+def test_a_phone_on_its_side_leaves_the_screen_to_the_content(server, browser):
+    context = browser.new_context(viewport={"width": 844, "height": 390}, is_mobile=True,
+                                  has_touch=True)  # fmt: skip
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        expect(page.get_by_text("garage", exact=False).first).to_be_visible()
+        expect(page.locator(".q-header")).to_be_hidden()
+        footer = _box(page, ".q-footer")
+        assert footer["height"] <= 0.15 * 390, f"the tab bar takes {footer['height']} px of 390"
+        page.locator("[aria-label^='Switch racer (now']").click()
+        expect(page.get_by_text("New racer")).to_be_visible()
+        shot(page, "phone-landscape-selector")
+    finally:
+        context.close()
+
+
+def test_a_desktop_keeps_the_racer_in_the_header_only(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        open_app(page, server.url)
+        expect(page.locator("[aria-label^='Switch racer (now']")).to_be_hidden()
+        expect(chip(page)).to_be_visible()
+    finally:
+        context.close()

@@ -20,6 +20,7 @@ from ui.components import (
     confirm,
     describe,
     dialog_card,
+    named,
     once_at_a_time,
     plural,
     submit_on_enter,
@@ -226,14 +227,14 @@ class ScoreboardPanel(Panel):
                     when = run.created_at.astimezone()
                     details = " · ".join(x for x in (run.racing_class, f"{when:%H:%M}") if x)
                     ui.label(details).classes("text-sm text-slate-800")
-                ui.button(icon="edit", on_click=once_at_a_time(lambda r=run: self.edit(r))).props(
-                    f'flat round aria-label="Edit {_attr(run.heat_name)}"'
-                ).classes("tap text-slate-900").mark(f"edit-run-{run.id}")
-                ui.button(
+                edit = ui.button(icon="edit", on_click=once_at_a_time(lambda r=run: self.edit(r)))
+                named(edit, f"Edit {run.heat_name}").props("flat round")
+                edit.classes("tap text-slate-900").mark(f"edit-run-{run.id}")
+                delete = ui.button(
                     icon="delete", on_click=once_at_a_time(lambda r=run: self.delete(r))
-                ).props(f'flat round aria-label="Delete {_attr(run.heat_name)}"').classes(
-                    "tap text-red-800"
-                ).mark(f"delete-run-{run.id}")
+                )
+                named(delete, f"Delete {run.heat_name}").props("flat round")
+                delete.classes("tap text-red-800").mark(f"delete-run-{run.id}")
             if stats is None:
                 ui.label("No laps recorded").classes("text-slate-800")
                 return card
@@ -320,10 +321,6 @@ class ScoreboardPanel(Panel):
 
 
 # --- pieces -----------------------------------------------------------------------------------
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'")
 
 
 def _class_field(form: DraftForm, session: RaceSession, runs: list[RunSummary]) -> ui.element:
