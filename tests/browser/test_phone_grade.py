@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, shot
-from tests.browser.test_phone_flows import chip, open_app, open_selector
+from tests.browser.test_phone_flows import chip, create_racer, open_app, open_selector
 from tests.tcp_proxy import TcpProxy
 
 LOCAL_DRAFTS = "Object.keys(localStorage).filter(k => k.startsWith('pitbox.draft|')).length"
@@ -202,3 +202,44 @@ def test_a_desktop_keeps_the_racer_in_the_header_only(server, browser):
         expect(chip(page)).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_new_tab_on_the_same_phone_opens_on_the_racer_it_used_last(server, browser):
+    phone_a = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone_b = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = phone_a.new_page()
+        open_app(page, server.url)
+        open_selector(page)
+        create_racer(page, "Lena")
+        page.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+        expect(chip(page)).to_contain_text("Lena")
+
+        # A new tab on Lena's phone opens on Lena; a phone that never chose, on the default.
+        expect(chip(open_page(phone_a, server.url))).to_contain_text("Lena")
+        expect(chip(open_page(phone_b, server.url))).to_contain_text("Default Racer")
+    finally:
+        phone_a.close()
+        phone_b.close()
+
+
+def open_page(context, url: str) -> Page:
+    page = context.new_page()
+    open_app(page, url)
+    return page
+
+
+def test_one_message_at_a_time_never_over_the_field_in_use(server, phone):
+    open_app(phone, server.url)
+    for model in ("XB8", "XB4"):
+        phone.get_by_text("Add a car").click() if not phone.get_by_label(
+            "Brand"
+        ).is_visible() else None
+        phone.get_by_label("Brand").fill("Xray")
+        phone.get_by_label("Model").fill(model)
+        phone.get_by_role("button", name="Add car").click()
+        expect(phone.get_by_text(f"Added Xray {model}")).to_be_visible()
+    expect(phone.locator(".q-notification")).to_have_count(1)
+    message = _box(phone, ".q-notification")
+    header = _box(phone, ".q-header")
+    assert message["y"] >= header["y"] + header["height"] - 1, "the message covers the header"

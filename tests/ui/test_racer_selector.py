@@ -145,6 +145,21 @@ async def test_switch_clears_session_state(user: User):
     assert len(await pending_ids(session)) == 2
 
 
+async def test_the_switch_warning_says_only_what_is_at_risk(user: User):
+    await racer_with_session("Dad", pending=0)
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see(marker="switch-warning")
+    await user.should_see("• Session “Sunday club race”")
+    # No pending changes and nothing typed: neither is mentioned, not even as a zero.
+    await user.should_not_see("waiting for you")
+    await user.should_not_see("0 changes")
+    await user.should_not_see("Unsaved input")
+    await user.should_not_see(marker="keep-drafts")
+
+
 async def test_cancelled_switch_keeps_everything(user: User):
     _, session = await racer_with_session("Dad")
     lena = await profile_service.create_profile("Lena")
