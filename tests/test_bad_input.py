@@ -19,6 +19,7 @@ import pytest
 
 from models import RaceSession, Vehicle
 from services import (
+    access,
     debriefs,
     drafts,
     garage,
@@ -713,6 +714,23 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         lambda w, o: transfer.find_racer(**{"name": " dad ", **o}),
         {"name": {**REQUIRED_TEXT, "unknown": "Nobody"}},
     ),
+    # PINs (a racer without one: only the new PIN and the racer are checked)
+    "set_pin": EntryPoint(
+        dad(access.set_pin, new_pin="4711"),
+        {
+            "profile_id": BAD_ID,
+            "new_pin": {
+                **REQUIRED_TEXT,
+                "3 digits": "123",
+                "9 digits": "123456789",
+                "Arabic-Indic digits": "\u0661\u0662\u0663\u0664",
+                "letters": "12ab",
+                "a number, not text": 4711,
+            },
+        },
+    ),
+    "check_pin": EntryPoint(dad(access.check_pin, pin="4711"), {"profile_id": BAD_ID}),
+    "clear_pin": EntryPoint(dad(access.clear_pin, current_pin=""), {"profile_id": BAD_ID}),
     # Drafts
     "save_draft": EntryPoint(
         dad(drafts.save_draft, form="event.session", data={"name": "Club day"}),
