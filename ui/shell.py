@@ -306,6 +306,11 @@ class AppShell:
             self._notification = ui.notification(message, **kwargs)
 
     def save(self) -> None:
+        client = self.root.client
+        if client.is_deleted or not client.has_socket_connection:
+            # The tab closed or lost its connection while this awaited the database: there is
+            # no tab storage to write; the next save after a reconnect writes the workspace.
+            return
         with self.root:
             state.store_workspace(self.workspace)
 
