@@ -18,7 +18,7 @@ import settings as settings_module
 from services import database
 from services.access import AccessControl
 from services.errors import PitboxError
-from ui import access
+from ui import access, webapp
 from ui.pages import register_pages
 from ui.startup import connect_database_before_serving
 
@@ -70,6 +70,7 @@ def main(argv: list[str]) -> None:
     access.install(control, host=host)
     connect_database_before_serving(settings.database_url)
     register_pages()
+    webapp.register()
     ui.run(
         host=host,
         port=settings.port or (None if args.native else 8080),
