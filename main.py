@@ -76,6 +76,7 @@ def main(argv: list[str]) -> None:
         port=settings.port or (None if args.native else 8080),
         title="Pitbox",
         favicon="🏁",
+        language="en-US",  # the html tag's lang, for screen readers and translation
         native=args.native,
         reload=False,
         show=False,

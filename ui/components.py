@@ -86,14 +86,18 @@ def once_at_a_time(
     return run
 
 
+def named_dialog(name: str) -> ui.dialog:
+    """A dialog named for screen readers (Quasar's dialog element has the dialog role)."""
+    dialog = ui.dialog()
+    dialog.props["aria-label"] = name
+    return dialog
+
+
 def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dialog, ui.card]:
     """A dialog with a titled card, named for screen readers by its title."""
-    with ui.dialog() as dialog:
+    with named_dialog(title) as dialog:
         card = (
-            ui.card()
-            .classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card")
-            .props(f'role=dialog aria-label="{_attr(title)}"')
-            .mark(marker)
+            ui.card().classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card").mark(marker)
         )
         with card:
             ui.label(title).classes("text-lg font-bold")
@@ -109,11 +113,11 @@ class FullScreenDialog(ui.dialog):
     ) -> None:
         super().__init__()
         self.props("maximized")
+        self.props["aria-label"] = title  # Quasar's dialog element has the dialog role
         with (
             self,
             ui.card()
             .classes("w-full h-full p-0 bg-slate-100 no-shadow gap-0")
-            .props(f'role=dialog aria-label="{_attr(title)}"')
             .mark(marker) as self.card,
         ):
             with ui.row().classes(

@@ -261,17 +261,19 @@ class AppShell:
         with self.chip_area:
             with (
                 ui.button(on_click=self.selector.open)
-                .props(f'flat no-caps rounded aria-label="Racer: {self.racer.name}. Switch racer"')
+                .props("flat no-caps rounded")
                 .classes("tap text-white bg-slate-800 px-2")
                 .mark("racer-chip")
             ):
                 with ui.row().classes("items-center gap-2 no-wrap"):
                     avatar(
                         profile_service.initials(self.racer.name), self.racer.is_default, small=True
-                    )
+                    ).props('aria-hidden="true"')  # the name follows; initials would be noise
                     ui.label(self.racer.name).classes(
                         "font-semibold max-w-[9rem] sm:max-w-xs truncate"
                     ).mark("current-racer-name")
+                    # Named by what it shows (the name), plus what it does for screen readers.
+                    ui.label(": switch racer").classes("sr-only")
                     if self.racer.is_default:
                         ui.icon("star", size="20px").classes("text-amber-400").mark(
                             "current-racer-star"

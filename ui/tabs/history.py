@@ -135,7 +135,7 @@ class HistoryPanel(Panel):
             ui.card()
             .classes("w-full pit-card p-0 cursor-pointer")
             .on("click", lambda p=past: self.tapped(p))
-            .props(f'role=button tabindex=0 aria-label="Open {past.name}"')
+            .props("role=button tabindex=0")  # named by what it shows
             .mark(f"history-session-{past.id}")
         ):
             with ui.column().classes("w-full gap-0 p-3"):
