@@ -81,7 +81,7 @@ def describe(violations: list[dict]) -> str:
         for node in violation["nodes"][:8]:
             target = " ".join(str(t) for t in node["target"])
             summary = node["failureSummary"].splitlines()[-1].strip()
-            lines.append(f"      {target}: {summary}\n        {node['html'][:160]}")
+            lines.append(f"      {target}: {summary}\n        {node['html'][:300]}")
     return "\n".join(lines)
 
 
@@ -118,6 +118,7 @@ def test_every_tab_passes_axe(server, phone, tmp_path, axe_script):
         phone.get_by_role("tab", name=tab).click()
         expect(phone.get_by_text(content).first).to_be_visible()
         findings.audit(phone, f"{tab} tab")
+        shot(phone, f"phone-audited-{tab.lower()}")
     findings.check()
 
 
