@@ -33,6 +33,7 @@ from tests.browser.test_phone_flows import assert_fits_phone, chip, open_app
 from tests.browser.test_scoreboard_phone import seed
 from tests.conftest import unavailable
 from tests.servers import ROOT, PitboxServer
+from ui.theme import BACKGROUND, PRIMARY
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -317,8 +318,6 @@ def test_manifest_and_icons_install_without_login(server, phone):
     manifest = json.loads(body)
     assert manifest["name"] == "Pitbox" and manifest["short_name"]
     assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
-    from ui.theme import BACKGROUND, PRIMARY
-
     assert manifest["theme_color"] == PRIMARY and manifest["background_color"] == BACKGROUND
     purposes = set()
     for icon in manifest["icons"]:
