@@ -82,7 +82,8 @@ def describe(violations: list[dict]) -> str:
         for node in violation["nodes"][:8]:
             target = " ".join(str(t) for t in node["target"])
             summary = node["failureSummary"].splitlines()[-1].strip()
-            lines.append(f"      {target}: {summary}\n        {node['html'][:300]}")
+            text = f" “{node['text']}”" if node.get("text") else ""
+            lines.append(f"      {target}{text}: {summary}\n        {node['html'][:300]}")
     return "\n".join(lines)
 
 
@@ -97,6 +98,11 @@ class Findings:
         results = run_axe(page, self.axe_script)
         assert results["passes"], f"axe checked nothing on {screen}"
         blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
+        for node in (node for v in blocking for node in v["nodes"]):
+            node["text"] = page.evaluate(  # an icon button's text is its icon's name
+                "(t) => (document.querySelector(t)?.textContent || '').trim().slice(0, 60)",
+                str(node["target"][-1]),
+            )
         if blocking:
             self.screens[screen] = blocking
 
