@@ -18,7 +18,7 @@ import settings as settings_module
 from services import database
 from services.access import AccessControl
 from services.errors import PitboxError
-from ui import access, browser
+from ui import access, browser, webapp
 from ui.pages import register_pages
 from ui.startup import connect_database_before_serving
 
@@ -71,11 +71,13 @@ def main(argv: list[str]) -> None:
     connect_database_before_serving(settings.database_url)
     register_pages()
     browser.register()
+    webapp.register()
     ui.run(
         host=host,
         port=settings.port or (None if args.native else 8080),
         title="Pitbox",
         favicon="🏁",
+        language="en-US",  # the html tag's lang, for screen readers and translation
         native=args.native,
         reload=False,
         show=False,

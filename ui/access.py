@@ -22,10 +22,14 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.access import COOKIE_NAME, SESSION_MAX_AGE, AccessControl
+from ui import webapp
 
 log = logging.getLogger("pitbox.access")
 
-OPEN_PATHS = frozenset({"/healthz", "/login"})
+# Open to every client: the health check, the login page, and what a phone fetches to install
+# Pitbox on its home screen (the manifest and its icons, a mount with nothing else in it).
+OPEN_PATHS = frozenset({"/healthz", "/login", webapp.MANIFEST_PATH})
+OPEN_PREFIXES = (f"{webapp.ICONS_PATH}/",)
 JOIN_PREFIX = "/join/"
 # Pages only this machine may open: they show the password.
 TRUSTED_ONLY_PREFIXES = ("/devices",)
@@ -82,6 +86,7 @@ class AccessGate:
                 trusted
                 or path in OPEN_PATHS
                 or path.startswith(JOIN_PREFIX)
+                or (path.startswith(OPEN_PREFIXES) and ".." not in path)
                 or control().session_valid(
                     cookie_parser(Headers(scope=scope).get("cookie", "")).get(COOKIE_NAME)
                 )
@@ -154,7 +159,8 @@ def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} · Pitbox</title><style>{_STYLE}</style></head>"
+        f"<title>{html.escape(title)} · Pitbox</title>{webapp.HEAD_HTML}<style>{_STYLE}</style>"
+        "</head>"
         f'<body><main><h1><span class="mark"></span>Pitbox</h1>{body}</main></body></html>'
     )
 

@@ -99,16 +99,17 @@ def once_at_a_time(
     return run
 
 
+def named_dialog(name: str) -> ui.dialog:
+    """A dialog named for screen readers (Quasar's dialog element has the dialog role)."""
+    return named(ui.dialog(), name)
+
+
 def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dialog, ui.card]:
     """A dialog with a titled card, named for screen readers by its title."""
-    with ui.dialog() as dialog:
+    with named_dialog(title) as dialog:
         card = (
-            ui.card()
-            .classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card")
-            .props("role=dialog")
-            .mark(marker)
+            ui.card().classes(f"w-full {'max-w-3xl' if wide else 'max-w-md'} pit-card").mark(marker)
         )
-        named(card, title)
         with card:
             ui.label(title).classes("text-lg font-bold")
     return dialog, card
@@ -123,14 +124,13 @@ class FullScreenDialog(ui.dialog):
     ) -> None:
         super().__init__()
         self.props("maximized")
+        named(self, title)  # Quasar's dialog element has the dialog role
         with (
             self,
             ui.card()
             .classes("w-full h-full p-0 bg-slate-100 no-shadow gap-0")
-            .props("role=dialog")
             .mark(marker) as self.card,
         ):
-            named(self.card, title)
             with ui.row().classes(
                 "w-full items-center no-wrap px-3 py-2 bg-white sticky-top no-print"
             ) as self.header:

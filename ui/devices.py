@@ -12,7 +12,7 @@ from nicegui import ui
 from services import access as access_service
 from services.errors import PitboxError, ValidationError
 from ui import access, theme
-from ui.components import ask, submit_on_enter
+from ui.components import ask, named_dialog, submit_on_enter
 
 PATH = "/devices"
 
@@ -135,7 +135,10 @@ class DevicesPage:
             self.render_join()
 
     async def rotate(self) -> None:
-        with ui.dialog() as dialog, ui.card().classes("pit-card max-w-md").mark("rotate-dialog"):
+        with (
+            named_dialog("Make a new password?") as dialog,
+            ui.card().classes("pit-card max-w-md").mark("rotate-dialog"),
+        ):
             ui.label("Make a new password?").classes("text-lg font-bold")
             ui.label("Every phone and other computer must log in again.")
             with ui.row().classes("w-full justify-end gap-2"):
@@ -150,7 +153,7 @@ class DevicesPage:
 
     async def choose(self) -> None:
         with (
-            ui.dialog() as dialog,
+            named_dialog("Choose a password") as dialog,
             ui.card().classes("pit-card w-full max-w-md").mark("choose-dialog"),
         ):
             ui.label("Choose a password").classes("text-lg font-bold")

@@ -47,7 +47,7 @@ async def open_when_database_answers(start: Callable[[], Awaitable[None]]) -> No
 
 def _wait_for_database() -> None:
     with (
-        ui.dialog().props("persistent") as dialog,
+        ui.dialog().props('persistent aria-label="The database cannot be reached"') as dialog,
         ui.card().classes("pit-card max-w-md items-center text-center gap-3").mark("db-down"),
     ):
         ui.icon("cloud_off", size="48px").classes("text-red-800")

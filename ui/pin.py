@@ -7,7 +7,7 @@ from nicegui import ui
 from services import access
 from services.errors import RuleError, ValidationError
 from ui import state
-from ui.components import ask
+from ui.components import ask, named_dialog
 
 
 async def unlock(racer_id: int, name: str) -> str | None:
@@ -18,7 +18,7 @@ async def unlock(racer_id: int, name: str) -> str | None:
     if not await access.is_locked(racer_id):
         return ""
     with (
-        ui.dialog() as dialog,
+        named_dialog(f"{name}'s PIN") as dialog,
         ui.card().classes("w-full max-w-sm pit-card gap-3").mark("pin-dialog"),
     ):
         with ui.row().classes("items-center gap-2 no-wrap"):

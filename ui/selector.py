@@ -15,7 +15,7 @@ from services.errors import NotFoundError, PitboxError, RuleError, ValidationErr
 from services.profile_service import ProfileSummary
 from ui import pin, state
 from ui import transfer as transfer_ui
-from ui.components import ask, avatar, plural
+from ui.components import ask, avatar, named_dialog, plural
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
@@ -25,7 +25,7 @@ class RacerSelector:
     def __init__(self, shell: AppShell) -> None:
         self.shell = shell
         with (
-            ui.dialog() as self.dialog,
+            named_dialog("Racers") as self.dialog,
             ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
         ):
             with ui.row().classes("w-full items-center px-4 pt-3 pb-1"):
@@ -154,7 +154,7 @@ class RacerSelector:
     ) -> None:
         assert self.shell.racer is not None
         with (
-            ui.dialog() as warning,
+            named_dialog(f"Switch to {profile.name}?") as warning,
             ui.card().classes("w-full max-w-md pit-card").mark("switch-warning"),
         ):
             ui.label(f"Switch to {profile.name}?").classes("text-lg font-bold")
@@ -236,7 +236,7 @@ class RacerSelector:
             return
         others = [p for p in await profile_service.list_profiles() if p.id != profile.id]
         with (
-            ui.dialog() as confirm,
+            named_dialog(f"Delete {profile.name}?") as confirm,
             ui.card().classes("w-full max-w-md pit-card").mark("delete-dialog"),
         ):
             ui.label(f"Delete {profile.name}?").classes("text-lg font-bold")
@@ -297,7 +297,7 @@ class RacerForm:
         self.current_pin = current_pin  # typed right just before: needed to change the PIN
         locked = profile is not None and profile.locked
         with (
-            ui.dialog() as self.dialog,
+            named_dialog("New racer" if profile is None else f"Edit {profile.name}") as self.dialog,
             ui.card().classes("w-full max-w-md pit-card").mark("racer-form"),
         ):
             ui.label("New racer" if profile is None else f"Edit {profile.name}").classes(

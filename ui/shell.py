@@ -15,7 +15,7 @@ from services import workspace as workspaces
 from services.errors import NotFoundError
 from services.workspace import Workspace
 from ui import browser, pin, state
-from ui.components import avatar, empty_state, named
+from ui.components import avatar, empty_state
 from ui.selector import RacerSelector
 from ui.tabs import TABS, Panel, TabContext
 
@@ -264,27 +264,35 @@ class AppShell:
         assert self.racer is not None
         self.thumb_chip.clear()
         with self.thumb_chip:
-            thumb = ui.button(on_click=self.selector.open).props("flat no-caps stack color=grey-10")
-            named(thumb, f"Switch racer (now {self.racer.name})")
-            with thumb.classes("tap h-full px-1").mark("thumb-racer"):
-                avatar(profile_service.initials(self.racer.name), self.racer.is_default, small=True)
+            with (
+                ui.button(on_click=self.selector.open)
+                .props("flat no-caps stack color=grey-10")
+                .classes("tap h-full px-1")
+                .mark("thumb-racer")
+            ):
+                avatar(
+                    profile_service.initials(self.racer.name), self.racer.is_default, small=True
+                ).props('aria-hidden="true"')
                 ui.label("Racer").classes("q-tab__label")
+                # Named by what it shows, plus whose and what it does for screen readers.
+                ui.label(f" {self.racer.name}: switch racer").classes("sr-only")
         self.chip_area.clear()
         with self.chip_area:
             with (
                 ui.button(on_click=self.selector.open)
                 .props("flat no-caps rounded")
                 .classes("tap text-white bg-slate-800 px-2")
-                .mark("racer-chip") as chip
+                .mark("racer-chip")
             ):
-                named(chip, f"Racer: {self.racer.name}. Switch racer")
                 with ui.row().classes("items-center gap-2 no-wrap"):
                     avatar(
                         profile_service.initials(self.racer.name), self.racer.is_default, small=True
-                    )
+                    ).props('aria-hidden="true"')  # the name follows; initials would be noise
                     ui.label(self.racer.name).classes(
                         "font-semibold max-w-[9rem] sm:max-w-xs truncate"
                     ).mark("current-racer-name")
+                    # Named by what it shows (the name), plus what it does for screen readers.
+                    ui.label(": switch racer").classes("sr-only")
                     if self.racer.is_default:
                         ui.icon("star", size="20px").classes("text-amber-400").mark(
                             "current-racer-star"

@@ -6,9 +6,11 @@ from ui import browser
 
 PRIMARY = "#C2410C"  # burnt orange: 5.2:1 against white
 INK = "#0F172A"
+BACKGROUND = "#F1F5F9"  # the page behind the cards (also the installed app's splash screen)
 
-CSS = """
-body { background: #F1F5F9; color: #0F172A; }
+CSS = (
+    f"body {{ background: {BACKGROUND}; color: {INK}; }}\n"
+    + """
 .tap { min-width: 48px; min-height: 48px; }
 .pit-card { border-radius: 14px; }
 .avatar { width: 48px; height: 48px; border-radius: 9999px; display: flex; align-items: center;
@@ -66,6 +68,7 @@ body { background: #F1F5F9; color: #0F172A; }
   body { background: white !important; }
 }
 """
+)
 
 
 def apply() -> None:

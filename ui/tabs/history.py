@@ -13,7 +13,7 @@ from services import history, sessions, setups
 from services.errors import PitboxError, StaleWriteError
 from services.history import Comparison, HistoryPage, PastSession, SessionRecord
 from services.results import format_lap
-from ui.components import ask, dialog_card, empty_state, named, plural, verdict
+from ui.components import ask, dialog_card, empty_state, plural, verdict
 from ui.setup_sheet import setup_table
 from ui.tabs.context import Panel
 
@@ -135,10 +135,9 @@ class HistoryPanel(Panel):
             ui.card()
             .classes("w-full pit-card p-0 cursor-pointer")
             .on("click", lambda p=past: self.tapped(p))
-            .props("role=button tabindex=0")
-            .mark(f"history-session-{past.id}") as card
+            .props("role=button tabindex=0")  # named by what it shows
+            .mark(f"history-session-{past.id}")
         ):
-            named(card, f"Open {past.name}")
             with ui.column().classes("w-full gap-0 p-3"):
                 with ui.row().classes("w-full items-center no-wrap gap-2"):
                     ui.label(past.name).classes("font-bold text-base grow break-words")

@@ -363,7 +363,7 @@ def _number(label: str, value: str, marker: str, size: str) -> None:
     with ui.column().classes("gap-0 min-w-0"):
         ui.label(label).classes("text-sm font-semibold text-slate-800")
         ui.label(value).classes(
-            f"{size} font-bold text-black tabular-nums leading-tight whitespace-nowrap"
+            f"main-number {size} font-bold text-black tabular-nums leading-tight whitespace-nowrap"
         ).mark(marker)
 
 
@@ -402,7 +402,7 @@ def _more_numbers(stats: LapStats) -> None:
 def _lap_list(laps: list[float], stats: LapStats) -> None:
     best = "font-bold text-blue-900 bg-blue-50 rounded"
     cells = "".join(
-        f'<span class="tabular-nums text-base px-1 '
+        f'<span class="lap-time tabular-nums text-base px-1 '
         f'{best if number == stats.best_lap_number else "text-black"}">'
         f"{number}. {format_lap(lap)}</span>"
         for number, lap in enumerate(laps, start=1)
