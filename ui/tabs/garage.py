@@ -14,6 +14,7 @@ from ui.components import (
     confirm,
     dialog_card,
     empty_state,
+    named,
     once_at_a_time,
     plural,
     submit_on_enter,
@@ -63,27 +64,11 @@ class GaragePanel(Panel):
                         details.append(f"Transponder {car.transponder}")
                     if details:
                         ui.label(" · ".join(details)).classes("text-slate-700 text-sm")
-                more = (
-                    ui.button(icon="more_vert")
-                    .props(f'flat round color=grey-9 aria-label="More for {car.display_name}"')
-                    .classes("tap")
-                    .mark(f"car-menu-{car.id}")
+                more = ui.button(
+                    icon="more_vert", on_click=lambda c=car: self.car_actions(c, others)
                 )
-                with more, ui.menu() as menu:
-                    more.on_click(menu.open)
-                    ui.menu_item("Edit name and transponder", lambda c=car: self.edit_car(c)).mark(
-                        f"edit-car-{car.id}"
-                    )
-                    if others:
-                        ui.menu_item(
-                            "Copy setup from another car", lambda c=car: self.copy_setup(c, others)
-                        ).mark(f"copy-car-{car.id}")
-                    ui.menu_item("Print setup sheet", lambda c=car: self.print_car(c)).mark(
-                        f"print-car-{car.id}"
-                    )
-                    ui.menu_item("Delete car", lambda c=car: self.delete_car(c)).classes(
-                        "text-red-800"
-                    ).mark(f"delete-car-{car.id}")
+                named(more, f"More for {car.display_name}").props("flat round color=grey-9")
+                more.classes("tap").mark(f"car-menu-{car.id}")
             ui.button(
                 "Reference setup", icon="tune", on_click=lambda c=car: self.edit_reference(c)
             ).props("outline no-caps").classes("tap w-full").mark(f"reference-{car.id}")
@@ -115,6 +100,37 @@ class GaragePanel(Panel):
             submit = ui.button("Add car", icon="add", on_click=once_at_a_time(add))
             submit.classes("tap w-full mt-2").mark("add-car-submit")
             submit_on_enter(submit, *form.fields.values())
+
+    def car_actions(self, car: Vehicle, others: list[Vehicle]) -> None:
+        """A car's less frequent actions as a sheet of big buttons, built only when asked for:
+        five cars do not carry five menus on every drawing of the garage."""
+        with self.dialog():
+            dialog, card = dialog_card(car.display_name, marker=f"car-actions-{car.id}")
+        actions = [
+            ("edit", "Edit name and transponder", "edit-car", lambda: self.edit_car(car)),
+            ("content_copy", "Copy setup from another car", "copy-car",
+             lambda: self.copy_setup(car, others)),
+            ("print", "Print setup sheet", "print-car", lambda: self.print_car(car)),
+            ("delete", "Delete car", "delete-car", lambda: self.delete_car(car)),
+        ]  # fmt: skip
+        with card:
+            for icon, label, marker, action in actions:
+                if marker == "copy-car" and not others:
+                    continue
+
+                async def chosen(action=action) -> None:
+                    dialog.close()
+                    await action()
+
+                colour = "red-9" if icon == "delete" else "grey-10"
+                button = ui.button(label, icon=icon, on_click=chosen)
+                button.props(f"flat no-caps align=left color={colour}").classes(
+                    "tap w-full text-base"
+                )
+                button.mark(f"{marker}-{car.id}")
+            ui.button("Cancel", on_click=dialog.close).props("flat").classes("tap w-full")
+        dialog.on("hide", dialog.delete)
+        dialog.open()
 
     # --- edit and delete --------------------------------------------------------------------
 
