@@ -17,8 +17,19 @@ async def open_app(user: User) -> None:
 
 
 async def open_selector(user: User) -> None:
+    """Tap the racer chip and wait until the selector is open, its cards up to date (the
+    dialog and its cards stay on the page, closed, between opens)."""
+    await user.should_see(marker="racer-chip")
     user.find(marker="racer-chip").click()
-    await user.should_see(marker="new-racer", retries=50)
+    selector = user.find(marker="racer-selector").elements.pop().parent_slot.parent
+    await wait_for(lambda: selector.value, attempts=200)
+
+
+async def manage(user: User) -> None:
+    """Open the selector in manage mode, where the cards show their actions."""
+    await open_selector(user)
+    user.find(marker="manage-racers").click()
+    await user.should_see(marker="manage-hint")
 
 
 async def switch_racer(user: User, racer, *, confirm: bool = False) -> None:
@@ -94,7 +105,7 @@ async def test_profile_switcher_shows_all_profiles(user: User):
     for profile in created:
         await user.should_see(marker=f"racer-card-{profile.id}")
         await user.should_see(profile.name)  # HTML in a name is shown as text
-    await user.should_see(marker=f"star-{created[0].id}")
+    await user.should_see(marker=f"default-{created[0].id}")  # "Default" as text
     assert await current_racer(user) == "Dad"
 
 
@@ -201,7 +212,7 @@ async def test_set_default_from_selector(user: User):
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"star-{lena.id}").click()
     await user.should_see("Lena is now the default racer: new tabs open on them")
     assert (await profile_service.get_default_profile()).id == lena.id
@@ -211,7 +222,7 @@ async def test_set_default_persists_on_restart(user: User, create_user, app_envi
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"star-{lena.id}").click()
     await user.should_see("Lena is now the default racer: new tabs open on them")
     await user.should_not_see(marker="current-racer-star")  # Dad's chip redrawn: all done
@@ -254,7 +265,7 @@ async def test_racer_deleted_in_another_tab_falls_back_to_default(user: User, cr
 
     other: User = create_user()
     await open_app(other)
-    await open_selector(other)
+    await manage(other)
     other.find(marker=f"delete-{lena.id}").click()
     await other.should_see(marker="delete-dialog")
     await other.should_see("This racer has no cars or sessions yet.")
@@ -301,7 +312,7 @@ async def test_deleting_the_default_needs_a_new_default(user: User):
     dad, _ = await racer_with_session("Dad", pending=1)
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"delete-{dad.id}").click()
     await user.should_see(marker="new-default")
     await user.should_see("This also deletes 1 car, 1 session, 1 setup change, 1 message.")
@@ -426,3 +437,118 @@ async def test_late_input_of_a_form_never_lands_in_the_next_racer(user: User, mo
     assert await drafts.load_drafts(lena.id) == {}
     assert user.find(marker="garage.add_car.brand").elements.pop().value == ""
     assert (await drafts.load_drafts(dad.id))["garage.add_car"]["brand"] == "Mugen"
+
+
+ACTIONS = ("star", "edit", "export", "delete")
+
+
+def card_elements(user: User, racer_id: int) -> list[int]:
+    """The ids of everything drawn in a racer's card: a redrawn card gets new ones."""
+    card = user.find(marker=f"racer-card-{racer_id}").elements.pop()
+    return [element.id for element in card.descendants()]  # the body row first
+
+
+async def test_cards_are_for_choosing_and_manage_mode_shows_named_actions(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    await user.should_see(marker=f"racer-card-{lena.id}")
+    for racer in (dad, lena):  # choosing only: no action on any card
+        for action in ACTIONS:
+            await user.should_not_see(marker=f"{action}-{racer.id}")
+    await user.should_not_see(marker="manage-hint")
+    await user.should_see(marker="new-racer")
+    await user.should_see(marker="import-racer")
+
+    user.find(marker="manage-racers").click()
+    await user.should_see(marker="manage-hint")
+    await user.should_see(marker=f"delete-{lena.id}")
+    names = {action: user.find(marker=f"{action}-{lena.id}").elements.pop() for action in ACTIONS}
+    assert {a: b.props.get("aria-label") for a, b in names.items()} == {
+        "star": "Make default: Lena",
+        "edit": "Edit Lena",
+        "export": "Export Lena",
+        "delete": "Delete Lena",
+    }
+    assert {a: b.text for a, b in names.items()} == {
+        "star": "Make default",
+        "edit": "Edit",
+        "export": "Export",
+        "delete": "Delete",
+    }
+    await user.should_not_see(marker=f"star-{dad.id}")  # the default says so instead
+    await user.should_see("Default racer")
+    close = user.find(marker="close-selector").elements.pop()
+    assert close.props.get("aria-label") == "Close"
+    await user.should_see(marker="new-racer")  # still there while managing
+    await user.should_see(marker="import-racer")
+
+    # A tap on a card while managing does not switch.
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await asyncio.sleep(0.2)
+    assert await current_racer(user) == "Dad"
+
+    user.find(marker="manage-racers").click()  # "Done"
+    await user.should_not_see(marker="manage-hint")
+    for action in ACTIONS:
+        await user.should_not_see(marker=f"{action}-{lena.id}")
+    await switch_racer(user, lena)  # choosing works again
+
+
+async def test_the_selector_opens_in_choose_mode(user: User):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await manage(user)
+    await user.should_see(marker=f"delete-{lena.id}")
+    user.find(marker="close-selector").click()
+    await open_selector(user)
+    await user.should_not_see(marker=f"delete-{lena.id}")
+    await user.should_not_see(marker="manage-hint")
+
+
+async def test_the_only_racer_cannot_be_deleted(user: User):
+    dad = await profile_service.create_profile("Dad")
+    await open_app(user)
+    await manage(user)
+    await user.should_see(marker=f"delete-{dad.id}")
+    assert not user.find(marker=f"delete-{dad.id}").elements.pop().enabled
+    await user.should_see("The only racer cannot be deleted")
+
+
+async def test_cards_are_kept_between_opens_and_only_changed_ones_redrawn(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    mika = await profile_service.create_profile("Mika")
+    await open_app(user)
+    await open_selector(user)
+    before = {r.id: card_elements(user, r.id) for r in (dad, lena, mika)}
+    user.find(marker="close-selector").click()
+    await open_selector(user)
+    assert {r.id: card_elements(user, r.id) for r in (dad, lena, mika)} == before
+
+    # A switch changes what Dad's and Lena's cards show ("This tab"), not Mika's.
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+    await open_selector(user)
+    after = {r.id: card_elements(user, r.id) for r in (dad, lena, mika)}
+    assert after[mika.id] == before[mika.id]
+    assert not set(after[dad.id]) & set(before[dad.id][1:])  # redrawn (the card itself stays)
+    assert not set(after[lena.id]) & set(before[lena.id][1:])
+
+    # Racers added, renamed and deleted elsewhere show at the next open, in order.
+    user.find(marker="close-selector").click()
+    anna = await profile_service.create_profile("Anna")
+    await profile_service.update_profile(mika.id, name="Ben")
+    await profile_service.delete_profile(dad.id, lena.id)
+    await open_selector(user)
+    await user.should_see("Ben")
+    await user.should_not_see(marker=f"racer-card-{dad.id}")
+    grid = user.find(marker=f"racer-card-{lena.id}").elements.pop().parent_slot
+    order = [marker for child in grid.children for marker in child._markers]
+    # The default first, then by name; "New racer" and import at the end.
+    assert order == [
+        f"racer-card-{lena.id}", f"racer-card-{anna.id}", f"racer-card-{mika.id}",
+        "new-racer", "import-racer",
+    ]  # fmt: skip
