@@ -7,6 +7,8 @@ hidden panels are not built at all.
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui import ui
 
 from models import RacerProfile
@@ -110,6 +112,31 @@ class AppShell:
 
     # --- opening -----------------------------------------------------------------------------
 
+    async def pre_render(self) -> None:
+        """Put the racer chip into the page's first HTML, before the browser tab connects.
+
+        Tab storage does not exist yet, so this is the racer this browser used last (or the
+        default); ``start`` corrects it once the tab is known. Only the chip: a racer's
+        notebook is drawn by ``start``, after the PIN check. A database that does not answer
+        at once leaves the header empty, for ``start`` to report.
+        """
+        racer = None
+        try:
+            async with asyncio.timeout(1.0):  # the longest the HTML waits for it
+                if (wanted := state.device_racer()) is not None:
+                    try:
+                        racer = await profile_service.get_profile(wanted)
+                    except NotFoundError:
+                        pass
+                racer = racer or await profile_service.get_default_profile()
+        except Exception:  # only a head start: start() says what is wrong
+            return
+        if racer is not None:
+            self.racer = racer
+            self._render_chip()
+            for chip in self.chip_area:  # "racer-chip" is the one start() draws
+                chip.mark("racer-chip-early")
+
     async def start(self) -> None:
         """Open the tab on its racer: the one it had, else this device's last, else the default.
 
@@ -128,6 +155,7 @@ class AppShell:
         if had is not None and had != self.racer.id:
             self._say_racer_gone()
         self.save()
+        self.selector.ready.set()  # a tap on the chip sent with the page opens it from now on
         await self.render()
 
     async def _racer_or_default(self, racer_id: int | None) -> RacerProfile:
