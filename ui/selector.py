@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from ui.shell import AppShell
 
 _TAG = "text-xs font-semibold px-2 py-0.5 rounded-full"
-_ACTION = "tap w-full"
+_ACTIONS = "w-full grid grid-cols-4 gap-1 px-2 pb-2 mt-auto"
+_ACTION = "tap w-full min-h-[56px] text-sm leading-tight"
+_BUTTON = "outline no-caps stack padding='4px 2px'"
 
 
 def _attr(text: str) -> str:
@@ -111,7 +113,9 @@ class RacerCard:
 
     def _draw_body(self, profile: ProfileSummary, *, current: bool, managing: bool) -> None:
         border = "border-2 border-orange-700" if current else "border border-slate-300"
-        self.element.classes(replace=f"racer-card pit-card bg-white shadow-sm {border}")
+        self.element.classes(
+            replace=f"racer-card pit-card bg-white shadow-sm flex flex-col {border}"
+        )
         tags = [
             f"{tag}-{profile.id}"
             for tag, shown in (
@@ -131,48 +135,51 @@ class RacerCard:
         self.body.set_content(_body_html(profile, current=current))
 
     def _draw_actions(self, profile: ProfileSummary, *, only_one: bool) -> None:
+        """Four labelled actions side by side, icon over word: readable without guessing."""
         selector = self.selector
         name = _attr(profile.name)
-        with self.element:
-            with ui.element("div").classes(
-                "w-full grid grid-cols-2 gap-2 px-3 pb-3"
-            ) as self.actions:
-                if profile.is_default:
-                    with ui.row().classes(
-                        "items-center justify-center gap-1 min-h-[48px] text-slate-800"
-                    ):
-                        ui.icon("star", size="20px").classes("text-amber-700").props(
-                            'aria-hidden="true"'
-                        )
-                        ui.label("Default racer").classes("font-semibold")
-                else:
-                    ui.button(
-                        "Make default", icon="star_outline",
-                        on_click=lambda p=profile: selector.make_default(p),
-                    ).props(
-                        f'outline no-caps color=grey-9 aria-label="Make default: {name}"'
-                    ).classes(_ACTION).mark(f"star-{profile.id}")  # fmt: skip
-                ui.button("Edit", icon="edit", on_click=lambda p=profile: selector.edit(p)).props(
-                    f'outline no-caps color=grey-9 aria-label="Edit {name}"'
-                ).classes(_ACTION).mark(f"edit-{profile.id}")
-                # A racer's file out: ui/transfer.py (its button is named "Export <racer>").
-                export = transfer_ui.export_button(profile.id, profile.name, selector.shell.notify)
-                export.set_text("Export")
-                export.props(remove="round").props("outline no-caps").classes(_ACTION)
-                delete = (
-                    ui.button(
-                        "Delete", icon="delete",
-                        on_click=lambda p=profile: selector.confirm_delete(p),
+        with self.element, ui.element("div").classes(_ACTIONS) as self.actions:
+            if profile.is_default:
+                with (
+                    ui.element("div")
+                    .classes(
+                        "flex flex-col items-center justify-center min-h-[56px] text-sm "
+                        "font-semibold text-slate-900 text-center leading-tight"
                     )
-                    .props(f'outline no-caps color=red-9 aria-label="Delete {name}"')
-                    .classes(_ACTION)
-                    .mark(f"delete-{profile.id}")
-                )  # fmt: skip
-                if only_one:
-                    delete.disable()
-                    ui.label("The only racer cannot be deleted").classes(
-                        "col-span-2 text-sm text-slate-700"
+                    .mark(f"is-default-{profile.id}")
+                ):
+                    ui.icon("star", size="22px").classes("text-amber-700").props(
+                        'aria-hidden="true"'
                     )
+                    ui.label("Default")
+            else:
+                ui.button(
+                    "Make default", icon="star_outline",
+                    on_click=lambda p=profile: selector.make_default(p),
+                ).props(f'{_BUTTON} color=grey-9 aria-label="Make default: {name}"').classes(
+                    _ACTION
+                ).mark(f"star-{profile.id}")  # fmt: skip
+            ui.button("Edit", icon="edit", on_click=lambda p=profile: selector.edit(p)).props(
+                f'{_BUTTON} color=grey-9 aria-label="Edit {name}"'
+            ).classes(_ACTION).mark(f"edit-{profile.id}")
+            # A racer's file out: ui/transfer.py (its button is named "Export <racer>").
+            export = transfer_ui.export_button(profile.id, profile.name, selector.shell.notify)
+            export.set_text("Export")
+            export.props(remove="flat round").props(_BUTTON).classes(_ACTION)
+            delete = (
+                ui.button(
+                    "Delete", icon="delete",
+                    on_click=lambda p=profile: selector.confirm_delete(p),
+                )
+                .props(f'{_BUTTON} color=red-9 aria-label="Delete {name}"')
+                .classes(_ACTION)
+                .mark(f"delete-{profile.id}")
+            )  # fmt: skip
+            if only_one:
+                delete.disable()
+                ui.label("The only racer cannot be deleted").classes(
+                    "col-span-4 text-sm text-slate-700 text-center"
+                )
 
 
 class RacerSelector:

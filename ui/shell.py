@@ -285,6 +285,12 @@ class AppShell:
 
     def _render_chip(self) -> None:
         assert self.racer is not None
+        shows = (self.racer.id, self.racer.name, self.racer.is_default)
+        if shows == getattr(self, "_chip_shows", None) and list(self.chip_area):
+            for chip in self.chip_area:  # the one sent with the page was right: keep it, so
+                chip.mark("racer-chip")  # that a tap already on its way is not lost
+            return
+        self._chip_shows = shows
         self.chip_area.clear()
         with self.chip_area:
             with (

@@ -475,7 +475,7 @@ async def test_cards_are_for_choosing_and_manage_mode_shows_named_actions(user: 
         "delete": "Delete",
     }
     await user.should_not_see(marker=f"star-{dad.id}")  # the default says so instead
-    await user.should_see("Default racer")
+    await user.should_see(marker=f"is-default-{dad.id}")
     close = user.find(marker="close-selector").elements.pop()
     assert close.props.get("aria-label") == "Close"
     await user.should_see(marker="new-racer")  # still there while managing
