@@ -29,10 +29,31 @@ from ui.components import ask, plural
 if TYPE_CHECKING:
     from ui.shell import AppShell
 
-_TAG = "text-xs font-semibold px-2 py-0.5 rounded-full"
 _ACTIONS = "w-full grid grid-cols-4 gap-1 px-2 pb-2 mt-auto"
 _ACTION = "tap w-full min-h-[56px] text-sm leading-tight"
 _BUTTON = "outline no-caps stack padding='4px 2px'"
+
+# The cards' own short classes: thirty cards repeat them, and the browser styles them once.
+CARD_CSS = """
+.rc { display: flex; flex-direction: column; background: white; border: 1px solid #CBD5E1;
+      box-shadow: 0 1px 2px rgb(0 0 0 / 0.05); }
+.rc.here { border: 2px solid #C2410C; }
+.rc-body { display: flex; align-items: center; gap: 12px; padding: 12px; width: 100%;
+           text-align: left; font: inherit; color: inherit; background: none; border: 0;
+           border-radius: 14px; cursor: pointer; }
+.rc-body[aria-disabled=true] { cursor: default; }
+.rc-text, .rc-name, .rc-stats, .rc-last { display: block; }
+.rc-text { flex-grow: 1; min-width: 0; }
+.rc-name { font-size: 1.125rem; font-weight: 700; line-height: 1.25; overflow-wrap: anywhere; }
+.rc-stats { color: #334155; }
+.rc-last { font-size: 0.875rem; color: #334155; }
+.rc-tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px; }
+.rc-tag { font-size: 0.75rem; font-weight: 600; padding: 2px 8px; border-radius: 9999px; }
+.rc-tag.default { background: #FFEDD5; color: #7C2D12; }
+.rc-tag.here { background: #1E293B; color: white; }
+.rc-tag.session { background: #DCFCE7; color: #14532D; }
+.rc-tag.pin { background: #E2E8F0; color: #0F172A; }
+"""
 
 
 def _attr(text: str) -> str:
@@ -40,32 +61,33 @@ def _attr(text: str) -> str:
 
 
 def _body_html(profile: ProfileSummary, *, current: bool) -> str:
-    """What a card shows, as HTML with every piece of the racer's text escaped."""
+    """What a card shows, as HTML with every piece of the racer's text escaped (spans: the
+    body is a button)."""
     stats = f"{plural(profile.vehicle_count, 'car')} · {plural(profile.session_count, 'session')}"
     last = (
         f"Last session {profile.last_session_date:%d %b %Y}"
         if profile.last_session_date
         else "No sessions yet"
     )
-    tags = [
-        f'<span class="{_TAG} {colours}">{text}</span>'
-        for text, colours, shown in (
-            ("Default", "bg-orange-100 text-orange-900", profile.is_default),
-            ("This tab", "bg-slate-800 text-white", current),
-            ("In session", "bg-green-100 text-green-900", profile.in_session),
-            ("PIN lock", "bg-slate-200 text-slate-900", profile.locked),
+    tags = "".join(
+        f'<span class="rc-tag {kind}">{text}</span>'
+        for text, kind, shown in (
+            ("Default", "default", profile.is_default),
+            ("This tab", "here", current),
+            ("In session", "session", profile.in_session),
+            ("PIN lock", "pin", profile.locked),
         )
         if shown
-    ]
+    )
     default = " default" if profile.is_default else ""
     return (
-        f'<div class="avatar{default}" aria-hidden="true">{escape(profile.initials)}</div>'
-        '<div class="grow min-w-0">'
-        f'<div class="text-lg font-bold leading-tight break-words">{escape(profile.name)}</div>'
-        f'<div class="text-slate-700">{stats}</div>'
-        f'<div class="text-sm text-slate-700">{last}</div>'
-        + (f'<div class="flex flex-wrap gap-1 mt-1">{"".join(tags)}</div>' if tags else "")
-        + "</div>"
+        f'<span class="avatar{default}" aria-hidden="true">{escape(profile.initials)}</span>'
+        '<span class="rc-text">'
+        f'<span class="rc-name">{escape(profile.name)}</span>'
+        f'<span class="rc-stats">{stats}</span>'
+        f'<span class="rc-last">{last}</span>'
+        + (f'<span class="rc-tags">{tags}</span>' if tags else "")
+        + "</span>"
     )
 
 
@@ -84,11 +106,12 @@ class RacerCard:
         self._actions_shows: tuple | None = None
         self.actions: ui.element | None = None
         with ui.element("div").mark(f"racer-card-{profile.id}") as self.element:
+            # A native button: Enter and Space work, and it says what it does.
             self.body = (
-                ui.html("", sanitize=False)  # every racer's text is escaped in _body_html
-                .classes("w-full flex items-center gap-3 p-3 no-wrap")
+                ui.html("", sanitize=False, tag="button")  # the text is escaped in _body_html
+                .classes("rc-body")
+                .props("type=button")
                 .on("click", self._tapped)
-                .on("keydown.enter", self._tapped)
             )
 
     async def _tapped(self) -> None:
@@ -112,10 +135,7 @@ class RacerCard:
                 self._draw_actions(profile, only_one=only_one)
 
     def _draw_body(self, profile: ProfileSummary, *, current: bool, managing: bool) -> None:
-        border = "border-2 border-orange-700" if current else "border border-slate-300"
-        self.element.classes(
-            replace=f"racer-card pit-card bg-white shadow-sm flex flex-col {border}"
-        )
+        self.element.classes(replace="racer-card rc pit-card" + (" here" if current else ""))
         tags = [
             f"{tag}-{profile.id}"
             for tag, shown in (
@@ -126,12 +146,11 @@ class RacerCard:
             if shown
         ]
         self.body.mark(f"switch-to-{profile.id}", *tags)
-        if managing:
-            self.body.props(remove="role tabindex aria-label")
-            self.body.classes(remove="cursor-pointer")
+        self.body.props(f'aria-label="Switch to {_attr(profile.name)}"')
+        if managing:  # the actions below are the buttons now: this one does nothing
+            self.body.props('aria-disabled=true tabindex="-1"')
         else:
-            self.body.props(f'role=button tabindex=0 aria-label="Switch to {_attr(profile.name)}"')
-            self.body.classes("cursor-pointer")
+            self.body.props(remove="aria-disabled tabindex")
         self.body.set_content(_body_html(profile, current=current))
 
     def _draw_actions(self, profile: ProfileSummary, *, only_one: bool) -> None:
@@ -186,6 +205,7 @@ class RacerSelector:
     def __init__(self, shell: AppShell) -> None:
         self.shell = shell
         self.managing = False
+        ui.add_css(CARD_CSS)
         self.ready = asyncio.Event()  # set by the shell once the tab knows its racer
         self._cards: dict[int, RacerCard] = {}
         with (

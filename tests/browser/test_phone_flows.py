@@ -116,6 +116,7 @@ def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone)
     assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []
     assert_fits_phone(phone)
     assert_tap_targets(phone)
+    expect(phone.locator(".q-notification")).to_have_count(0)  # "Added ..." gone: a clear view
     shot(phone, "phone-selector-manage")
 
     dialog.get_by_role("button", name="Done").click()
