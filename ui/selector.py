@@ -60,6 +60,16 @@ def _attr(text: str) -> str:
     return text.replace('"', "'")
 
 
+def _tags(profile: ProfileSummary, *, current: bool) -> list[tuple[str, bool]]:
+    """The words on a card under the racer's stats, and whether each is shown."""
+    return [
+        ("Default", profile.is_default),
+        ("This tab", current),
+        ("In session", profile.in_session),
+        ("PIN lock", profile.locked),
+    ]
+
+
 def _body_html(profile: ProfileSummary, *, current: bool) -> str:
     """What a card shows, as HTML with every piece of the racer's text escaped (spans: the
     body is a button)."""
@@ -71,11 +81,8 @@ def _body_html(profile: ProfileSummary, *, current: bool) -> str:
     )
     tags = "".join(
         f'<span class="rc-tag {kind}">{text}</span>'
-        for text, kind, shown in (
-            ("Default", "default", profile.is_default),
-            ("This tab", "here", current),
-            ("In session", "session", profile.in_session),
-            ("PIN lock", "pin", profile.locked),
+        for (text, shown), kind in zip(
+            _tags(profile, current=current), ("default", "here", "session", "pin"), strict=True
         )
         if shown
     )
@@ -146,7 +153,9 @@ class RacerCard:
             if shown
         ]
         self.body.mark(f"switch-to-{profile.id}", *tags)
-        self.body.props(f'aria-label="Switch to {_attr(profile.name)}"')
+        said = [t for t, shown in _tags(profile, current=current) if shown]
+        label = f"Switch to {profile.name}" + (f" ({', '.join(said)})" if said else "")
+        self.body.props(f'aria-label="{_attr(label)}"')
         if managing:  # the actions below are the buttons now: this one does nothing
             self.body.props('aria-disabled=true tabindex="-1"')
         else:

@@ -93,6 +93,9 @@ def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone)
     expect(dialog.get_by_text("This tab", exact=True)).to_be_visible()
     expect(dialog.get_by_text("Default", exact=True)).to_be_visible()
     expect(dialog.get_by_role("button", name="Switch to Lena")).to_be_visible()
+    expect(
+        dialog.get_by_role("button", name="Switch to Default Racer (Default, This tab)")
+    ).to_be_visible()  # what the card shows, said to a screen reader too
     for name in ("Delete", "Edit", "Export", "Make default"):  # choosing only
         expect(dialog.get_by_role("button", name=name)).to_have_count(0)
     assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []

@@ -457,6 +457,9 @@ async def test_cards_are_for_choosing_and_manage_mode_shows_named_actions(user: 
     await user.should_not_see(marker="manage-hint")
     await user.should_see(marker="new-racer")
     await user.should_see(marker="import-racer")
+    cards = {r.id: user.find(marker=f"switch-to-{r.id}").elements.pop() for r in (dad, lena)}
+    assert cards[dad.id].props["aria-label"] == "Switch to Dad (Default, This tab)"
+    assert cards[lena.id].props["aria-label"] == "Switch to Lena"
 
     user.find(marker="manage-racers").click()
     await user.should_see(marker="manage-hint")
