@@ -11,6 +11,7 @@ arrived. The same loop runs first with one phone, so the comparison is like with
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import random
 import re
@@ -125,6 +126,8 @@ class SocketPhone:
                 continue
             parts.append(str(element.get("text", "")))
             parts.append(str(element.get("props", {}).get("label", "")))
+            if inner := element.get("props", {}).get("innerHTML"):  # ui.html: its text
+                parts.append(html.unescape(re.sub(r"<[^>]*>", " ", str(inner))))
             stack.extend(element.get("children", []))
         return " ".join(parts)
 

@@ -24,6 +24,9 @@ def register_pages() -> None:
         theme.apply()
         faults.report_errors_on_this_page()
         shell = AppShell()
+        # The racer chip goes out with the page's HTML (the racer this browser used last);
+        # start() below checks it against the tab's own racer once the tab has connected.
+        await shell.pre_render()
         # Tab storage exists only once the browser tab has connected. A request that never
         # connects (a link preview, a script) is dropped here.
         client = ui.context.client

@@ -1,10 +1,19 @@
 """The racer selector: a card per racer, made for a thumb first.
 
-Tap a card to switch, the star to make that racer the default; edit, delete, "+ New racer".
+Tap a card to switch to that racer; that is all a card does. Making a racer the default,
+editing, exporting and deleting sit behind "Manage racers", where each card shows them as
+labelled buttons, so that a tap meant for choosing never lands on a delete. "New racer" and
+"Import a racer" are there in both modes.
+
+The cards are kept between opens, one per racer, and redrawn only when what a card shows has
+changed: opening the selector then costs one query round and the few cards that changed (the
+tab's racer after a switch), not thirty cards built again.
 """
 
 from __future__ import annotations
 
+import asyncio
+from html import escape
 from typing import TYPE_CHECKING
 
 from nicegui import ui
@@ -15,120 +24,279 @@ from services.errors import NotFoundError, PitboxError, RuleError, ValidationErr
 from services.profile_service import ProfileSummary
 from ui import pin, state
 from ui import transfer as transfer_ui
-from ui.components import ask, avatar, named_dialog, plural
+from ui.components import ask, named, named_dialog, plural
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
+
+_ACTIONS = "w-full grid grid-cols-4 gap-1 px-2 pb-2 mt-auto"
+_ACTION = "tap w-full min-h-[56px] text-sm leading-tight"
+_BUTTON = "outline no-caps stack padding='4px 2px'"
+
+# The cards' own short classes: thirty cards repeat them, and the browser styles them once.
+CARD_CSS = """
+.rc { display: flex; flex-direction: column; background: white; border: 1px solid #CBD5E1;
+      box-shadow: 0 1px 2px rgb(0 0 0 / 0.05); }
+.rc.here { border: 2px solid #C2410C; }
+.rc-body { display: flex; align-items: center; gap: 12px; padding: 12px; width: 100%;
+           text-align: left; font: inherit; color: inherit; background: none; border: 0;
+           border-radius: 14px; cursor: pointer; }
+.rc-body[aria-disabled=true] { cursor: default; }
+.rc-text, .rc-name, .rc-stats, .rc-last { display: block; }
+.rc-text { flex-grow: 1; min-width: 0; }
+.rc-name { font-size: 1.125rem; font-weight: 700; line-height: 1.25; overflow-wrap: anywhere; }
+.rc-stats { color: #334155; }
+.rc-last { font-size: 0.875rem; color: #334155; }
+.rc-tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px; }
+.rc-tag { font-size: 0.75rem; font-weight: 600; padding: 2px 8px; border-radius: 9999px; }
+.rc-tag.default { background: #FFEDD5; color: #7C2D12; }
+.rc-tag.here { background: #1E293B; color: white; }
+.rc-tag.session { background: #DCFCE7; color: #14532D; }
+.rc-tag.pin { background: #E2E8F0; color: #0F172A; }
+"""
+
+
+def _tags(profile: ProfileSummary, *, current: bool) -> list[tuple[str, bool]]:
+    """The words on a card under the racer's stats, and whether each is shown."""
+    return [
+        ("Default", profile.is_default),
+        ("This tab", current),
+        ("In session", profile.in_session),
+        ("PIN lock", profile.locked),
+    ]
+
+
+def _body_html(profile: ProfileSummary, *, current: bool) -> str:
+    """What a card shows, as HTML with every piece of the racer's text escaped (spans: the
+    body is a button)."""
+    stats = f"{plural(profile.vehicle_count, 'car')} · {plural(profile.session_count, 'session')}"
+    last = (
+        f"Last session {profile.last_session_date:%d %b %Y}"
+        if profile.last_session_date
+        else "No sessions yet"
+    )
+    tags = " ".join(
+        f'<span class="rc-tag {kind}">{text}</span>'
+        for (text, shown), kind in zip(
+            _tags(profile, current=current), ("default", "here", "session", "pin"), strict=True
+        )
+        if shown
+    )
+    default = " default" if profile.is_default else ""
+    return (
+        # Named by what it shows (a screen reader hears the card as it reads), after what it does.
+        '<span class="sr-only">Switch to </span>'
+        f'<span class="avatar{default}" aria-hidden="true">{escape(profile.initials)}</span>'
+        '<span class="rc-text">'
+        # Spaces between the pieces: what a screen reader says is "Lena 1 car", not "Lena1 car".
+        f'<span class="rc-name">{escape(profile.name)}</span> '
+        f'<span class="rc-stats">{stats}</span> '
+        f'<span class="rc-last">{last}</span>'
+        + (f' <span class="rc-tags">{tags}</span>' if tags else "")
+        + "</span>"
+    )
+
+
+class RacerCard:
+    """One racer's card, kept while the racer exists; redrawn only when what it shows changes.
+
+    The card's body (avatar, name, stats, tags) is the switch, drawn as one element of escaped
+    HTML: thirty cards are thirty small updates, not three hundred elements. The row of actions
+    exists only in manage mode.
+    """
+
+    def __init__(self, selector: RacerSelector, profile: ProfileSummary) -> None:
+        self.selector = selector
+        self.profile = profile
+        self._body_shows: tuple | None = None
+        self._actions_shows: tuple | None = None
+        self.actions: ui.element | None = None
+        with ui.element("div").mark(f"racer-card-{profile.id}") as self.element:
+            # A native button: Enter and Space work, and it says what it does.
+            self.body = (
+                ui.html("", sanitize=False, tag="button")  # the text is escaped in _body_html
+                .classes("rc-body")
+                .props("type=button")
+                .on("click", self._tapped)
+            )
+
+    async def _tapped(self) -> None:
+        if not self.selector.managing:
+            await self.selector.choose(self.profile)
+
+    def show(self, profile: ProfileSummary, *, current: bool, managing: bool, only_one: bool):
+        """Bring the card up to date; nothing is sent when nothing it shows changed."""
+        self.profile = profile
+        body_shows = (profile, current, managing)
+        if body_shows != self._body_shows:
+            self._body_shows = body_shows
+            self._draw_body(profile, current=current, managing=managing)
+        actions_shows = (profile, only_one) if managing else None
+        if actions_shows != self._actions_shows:
+            self._actions_shows = actions_shows
+            if self.actions is not None:
+                self.actions.delete()
+                self.actions = None
+            if managing:
+                self._draw_actions(profile, only_one=only_one)
+
+    def _draw_body(self, profile: ProfileSummary, *, current: bool, managing: bool) -> None:
+        self.element.classes(replace="racer-card rc pit-card" + (" here" if current else ""))
+        tags = [
+            f"{tag}-{profile.id}"
+            for tag, shown in (
+                ("default", profile.is_default),
+                ("in-session", profile.in_session),
+                ("locked", profile.locked),
+            )
+            if shown
+        ]
+        self.body.mark(f"switch-to-{profile.id}", *tags)
+        if managing:  # the actions below are the buttons now: this one does nothing
+            self.body.props('aria-disabled=true tabindex="-1"')
+        else:
+            self.body.props(remove="aria-disabled tabindex")
+        self.body.set_content(_body_html(profile, current=current))
+
+    def _draw_actions(self, profile: ProfileSummary, *, only_one: bool) -> None:
+        """Four labelled actions side by side, icon over word: readable without guessing."""
+        selector = self.selector
+        name = profile.name
+        with self.element, ui.element("div").classes(_ACTIONS) as self.actions:
+            if profile.is_default:
+                with (
+                    ui.element("div")
+                    .classes(
+                        "flex flex-col items-center justify-center min-h-[56px] text-sm "
+                        "font-semibold text-slate-900 text-center leading-tight"
+                    )
+                    .mark(f"is-default-{profile.id}")
+                ):
+                    ui.icon("star", size="22px").classes("text-amber-700").props(
+                        'aria-hidden="true"'
+                    )
+                    ui.label("Default")
+            else:
+                star = ui.button(
+                    "Make default", icon="star_outline",
+                    on_click=lambda p=profile: selector.make_default(p),
+                )  # fmt: skip
+                named(star, f"Make default: {name}").props(f"{_BUTTON} color=grey-9")
+                star.classes(_ACTION).mark(f"star-{profile.id}")
+            edit = ui.button("Edit", icon="edit", on_click=lambda p=profile: selector.edit(p))
+            named(edit, f"Edit {name}").props(f"{_BUTTON} color=grey-9").classes(_ACTION)
+            edit.mark(f"edit-{profile.id}")
+            # A racer's file out: ui/transfer.py (its button is named "Export <racer>").
+            export = transfer_ui.export_button(profile.id, profile.name, selector.shell.notify)
+            export.set_text("Export")
+            export.props(remove="flat round").props(_BUTTON).classes(_ACTION)
+            delete = (
+                ui.button(
+                    "Delete", icon="delete",
+                    on_click=lambda p=profile: selector.confirm_delete(p),
+                )
+                .props(f"{_BUTTON} color=red-9")
+                .classes(_ACTION)
+                .mark(f"delete-{profile.id}")
+            )  # fmt: skip
+            named(delete, f"Delete {name}")
+            if only_one:
+                delete.disable()
+                ui.label("The only racer cannot be deleted").classes(
+                    "col-span-4 text-sm text-slate-700 text-center"
+                )
 
 
 class RacerSelector:
     def __init__(self, shell: AppShell) -> None:
         self.shell = shell
+        self.managing = False
+        ui.add_css(CARD_CSS)
+        self.ready = asyncio.Event()  # set by the shell once the tab knows its racer
+        self._cards: dict[int, RacerCard] = {}
         with (
             named_dialog("Racers") as self.dialog,
             ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
         ):
-            with ui.row().classes("w-full items-center px-4 pt-3 pb-1"):
-                ui.label("Racers").classes("text-xl font-bold")
-                ui.space()
-                ui.button(icon="close", on_click=self.dialog.close).props("flat round").classes(
-                    "tap"
-                ).mark("close-selector")
-            self.cards = ui.element("div").classes(
-                "w-full grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 gap-3 px-3 pb-4"
+            with ui.row().classes("w-full items-center px-4 pt-3 pb-1 gap-2 no-wrap"):
+                self.title = ui.label("Racers").classes("text-xl font-bold grow")
+                self.manage_button = (
+                    ui.button("Manage racers", icon="manage_accounts", on_click=self.toggle_manage)
+                    .props("outline no-caps color=grey-9")
+                    .classes("tap")
+                    .mark("manage-racers")
+                )
+                close = ui.button(icon="close", on_click=self.dialog.close).props("flat round")
+                named(close, "Close").classes("tap").mark("close-selector")
+            self.hint = (
+                ui.label(
+                    "Make a racer the default, edit, export or delete them. Tap Done to go back "
+                    "to choosing."
+                )
+                .classes("px-4 pb-1 text-slate-800")
+                .mark("manage-hint")
             )
+            self.hint.set_visibility(False)
+            with ui.element("div").classes(
+                "w-full grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 gap-3 px-3 pb-4"
+            ) as self.cards:
+                with (
+                    ui.button(on_click=lambda: self.edit(None))
+                    .props("outline no-caps")
+                    .classes("tap pit-card w-full min-h-[96px] text-base bg-white")
+                    .mark("new-racer") as self.new_button
+                ):
+                    ui.icon("person_add", size="24px").classes("mr-2")
+                    ui.label("New racer")
+                # A racer's file in: ui/transfer.py.
+                transfer_ui.import_button(self.shell.root, self.shell.notify, self.refresh)
 
     async def open(self) -> None:
+        """Open in choose mode, with the cards brought up to date."""
+        if not self.ready.is_set():  # a tap on the chip sent with the page: wait for the tab
+            try:
+                async with asyncio.timeout(10):
+                    await self.ready.wait()
+            except TimeoutError:
+                return
+        self._set_managing(False)
         await self.refresh()
         self.dialog.open()
 
-    async def refresh(self) -> None:
-        profiles = await profile_service.list_profiles()
-        self.cards.clear()
-        with self.cards:
-            for profile in profiles:
-                self._card(profile, only_one=len(profiles) == 1)
-            with (
-                ui.button(on_click=lambda: self.edit(None))
-                .props("outline no-caps")
-                .classes("tap pit-card w-full min-h-[96px] text-base bg-white")
-                .mark("new-racer")
-            ):
-                ui.icon("person_add", size="24px").classes("mr-2")
-                ui.label("New racer")
-            # A racer's file in: ui/transfer.py.
-            transfer_ui.import_button(self.shell.root, self.shell.notify, self.refresh)
+    async def toggle_manage(self) -> None:
+        self._set_managing(not self.managing)
+        await self.refresh()
 
-    def _card(self, profile: ProfileSummary, *, only_one: bool) -> None:
-        current = profile.id == self.shell.workspace.racer_id
-        border = "border-2 border-orange-700" if current else "border border-slate-300"
-        with (
-            ui.card()
-            .classes(f"racer-card pit-card p-0 gap-0 bg-white {border}")
-            .mark(f"racer-card-{profile.id}")
-        ):
-            with (
-                ui.row()
-                .classes("w-full items-center gap-3 p-3 cursor-pointer no-wrap")
-                .on("click", lambda p=profile: self.choose(p))
-                .mark(f"switch-to-{profile.id}")
-            ):
-                avatar(profile.initials, profile.is_default)
-                with ui.column().classes("gap-0 grow min-w-0"):
-                    ui.label(profile.name).classes("text-lg font-bold leading-tight break-words")
-                    if profile.locked:
-                        with ui.row().classes("items-center gap-1").mark(f"locked-{profile.id}"):
-                            ui.icon("lock", size="16px").classes("text-slate-700")
-                            ui.label("PIN").classes("text-sm text-slate-700")
-                    stats = [
-                        plural(profile.vehicle_count, "car"),
-                        plural(profile.session_count, "session"),
-                    ]
-                    ui.label(" · ".join(stats)).classes("text-slate-700")
-                    last = (
-                        f"Last session {profile.last_session_date:%d %b %Y}"
-                        if profile.last_session_date
-                        else "No sessions yet"
-                    )
-                    ui.label(last).classes("text-sm text-slate-600")
-                    with ui.row().classes("gap-1 mt-1"):
-                        if current:
-                            ui.badge("This tab", color="secondary").classes("text-xs")
-                        if profile.in_session:
-                            ui.badge("In session", color="positive").classes("text-xs").mark(
-                                f"in-session-{profile.id}"
-                            )
-            ui.separator()
-            with ui.row().classes("w-full items-center gap-1 px-1 py-1 no-wrap"):
-                star = (
-                    ui.button(
-                        icon="star" if profile.is_default else "star_outline",
-                        on_click=lambda p=profile: self.make_default(p),
-                    )
-                    .props(f"flat round color={'amber-9' if profile.is_default else 'grey-8'}")
-                    .classes("tap")
-                    .mark(f"star-{profile.id}")
-                )
-                star.tooltip("Default racer" if profile.is_default else "Make default")
-                if profile.is_default:
-                    ui.label("Default").classes("text-sm text-slate-700")
-                ui.space()
-                # A racer's file out: ui/transfer.py.
-                transfer_ui.export_button(profile.id, profile.name, self.shell.notify)
-                ui.button(icon="edit", on_click=lambda p=profile: self.edit(p)).props(
-                    "flat round color=grey-9"
-                ).classes("tap").mark(f"edit-{profile.id}").tooltip("Edit")
-                delete = (
-                    ui.button(icon="delete", on_click=lambda p=profile: self.confirm_delete(p))
-                    .props("flat round color=red-9")
-                    .classes("tap")
-                    .mark(f"delete-{profile.id}")
-                )
-                if only_one:
-                    delete.disable()
-                    delete.tooltip("The only racer cannot be deleted")
-                else:
-                    delete.tooltip("Delete")
+    def _set_managing(self, managing: bool) -> None:
+        if managing == self.managing:
+            return
+        self.managing = managing
+        self.title.set_text("Manage racers" if managing else "Racers")
+        self.manage_button.set_text("Done" if managing else "Manage racers")
+        self.manage_button.props(f"icon={'check' if managing else 'manage_accounts'}")
+        self.hint.set_visibility(managing)
+
+    async def refresh(self) -> None:
+        self.show(await profile_service.list_profiles())
+
+    def show(self, profiles: list[ProfileSummary]) -> None:
+        """Keep a card per racer in the racers' order; redraw only the cards that changed."""
+        only_one = len(profiles) == 1
+        wanted = {p.id for p in profiles}
+        for racer_id in [i for i in self._cards if i not in wanted]:
+            self._cards.pop(racer_id).element.delete()
+        current = self.shell.workspace.racer_id
+        children = self.cards.default_slot.children
+        for index, profile in enumerate(profiles):
+            card = self._cards.get(profile.id)
+            if card is None:
+                with self.cards:
+                    card = self._cards[profile.id] = RacerCard(self, profile)
+            card.show(
+                profile, current=profile.id == current, managing=self.managing, only_one=only_one
+            )
+            if children[index] is not card.element:
+                card.element.move(target_index=index)
 
     # --- switching --------------------------------------------------------------------------
 
@@ -141,13 +309,20 @@ class RacerSelector:
                 return
             impact = await workspaces.switch_impact(self.shell.workspace)
             if not impact.needs_warning:
-                self.dialog.close()
-                await self.shell.switch_to(profile.id, keep_drafts=False)
+                await self._switch(profile.id, keep_drafts=False)
                 return
             await self._warn_before_switch(profile, impact)
         except PitboxError as exc:  # e.g. that racer was deleted in another tab
             self.shell.notify(str(exc), type="warning")
             await self.refresh()
+
+    async def _switch(self, racer_id: int, *, keep_drafts: bool) -> None:
+        """Switch, then close: the new racer is painted before the dialog's cards are taken
+        off the page (which costs the browser more than drawing the racer)."""
+        try:
+            await self.shell.switch_to(racer_id, keep_drafts=keep_drafts)
+        finally:
+            self.dialog.close()
 
     async def _warn_before_switch(
         self, profile: ProfileSummary, impact: workspaces.SwitchImpact
@@ -189,8 +364,7 @@ class RacerSelector:
         choice = await ask(warning)
         keep_drafts = bool(keep and keep.value)
         if choice == "switch":
-            self.dialog.close()
-            await self.shell.switch_to(profile.id, keep_drafts=keep_drafts)
+            await self._switch(profile.id, keep_drafts=keep_drafts)
 
     # --- default ----------------------------------------------------------------------------
 
@@ -280,8 +454,7 @@ class RacerSelector:
         await self.refresh()
         if profile.id == self.shell.workspace.racer_id:
             default = await profile_service.get_or_create_default_profile()
-            self.dialog.close()
-            await self.shell.switch_to(default.id, keep_drafts=False)
+            await self._switch(default.id, keep_drafts=False)
         else:
             await self.shell.refresh("racer")
 

@@ -7,6 +7,8 @@ hidden panels are not built at all.
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui import ui
 
 from models import RacerProfile
@@ -53,6 +55,7 @@ class AppShell:
         self.racer: RacerProfile | None = None
         self._notification: ui.notification | None = None
         self._lock_card: ui.card | None = None
+        self._chip_shows: tuple | None = None  # what the racer chips show now
         # Dialogs and notifications are created here, never inside content that a refresh
         # may delete while a handler is still running.
         self.root = ui.context.client.layout
@@ -115,6 +118,31 @@ class AppShell:
 
     # --- opening -----------------------------------------------------------------------------
 
+    async def pre_render(self) -> None:
+        """Put the racer chip into the page's first HTML, before the browser tab connects.
+
+        Tab storage does not exist yet, so this is the racer this browser used last (or the
+        default); ``start`` corrects it once the tab is known. Only the chip: a racer's
+        notebook is drawn by ``start``, after the PIN check. A database that does not answer
+        at once leaves the header empty, for ``start`` to report.
+        """
+        racer = None
+        try:
+            async with asyncio.timeout(1.0):  # the longest the HTML waits for it
+                if (wanted := state.device_racer()) is not None:
+                    try:
+                        racer = await profile_service.get_profile(wanted)
+                    except NotFoundError:
+                        pass
+                racer = racer or await profile_service.get_default_profile()
+        except Exception:  # only a head start: start() says what is wrong
+            return
+        if racer is not None:
+            self.racer = racer
+            self._render_chip()
+            for chip in self.chip_area:  # "racer-chip" is the one start() draws
+                chip.mark("racer-chip-early")
+
     async def start(self) -> None:
         """Open the tab on its racer: the one it had, else this device's last, else the default.
 
@@ -133,6 +161,7 @@ class AppShell:
         if had is not None and had != self.racer.id:
             self._say_racer_gone()
         self.save()
+        self.selector.ready.set()  # a tap on the chip sent with the page opens it from now on
         await self.render()
 
     async def _racer_or_default(self, racer_id: int | None) -> RacerProfile:
@@ -262,6 +291,12 @@ class AppShell:
 
     def _render_chip(self) -> None:
         assert self.racer is not None
+        shows = (self.racer.id, self.racer.name, self.racer.is_default)
+        if shows == self._chip_shows and list(self.chip_area):
+            for chip in self.chip_area:  # the one sent with the page was right: keep it, so
+                chip.mark("racer-chip")  # that a tap already on its way is not lost
+            return
+        self._chip_shows = shows
         self.thumb_chip.clear()
         with self.thumb_chip:
             with (

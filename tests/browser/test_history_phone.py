@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, ROOT, shot
-from tests.browser.test_phone_flows import assert_fits_phone, assert_tap_targets, open_app
+from tests.browser.test_phone_flows import (
+    assert_fits_phone,
+    assert_tap_targets,
+    manage_racers,
+    open_app,
+)
 from tests.servers import PitboxServer, child_env
 
 SEED = """
@@ -86,6 +91,9 @@ def test_export_and_import_in_the_selector_on_a_phone(seeded_server, phone, tmp_
     open_app(phone, seeded_server.url)
     phone.locator(".q-header button").first.click()
     expect(phone.get_by_text("Import a racer")).to_be_visible()
+    assert_fits_phone(phone)
+    assert_tap_targets(phone)
+    manage_racers(phone)
     assert_fits_phone(phone)
     assert_tap_targets(phone)
     shot(phone, "phone-selector-transfer")

@@ -38,6 +38,12 @@ def assert_tap_targets(page: Page, selector: str = ".tap") -> None:
     assert small == [], f"tap targets under 48 px: {small}"
 
 
+def manage_racers(page: Page) -> None:
+    """Switch the open selector to manage mode, where the cards show their actions."""
+    page.get_by_role("button", name="Manage racers").click()
+    expect(page.get_by_role("button", name="Done")).to_be_visible()
+
+
 def create_racer(page: Page, name: str) -> None:
     page.get_by_text("New racer").click()
     page.get_by_label("Name", exact=True).fill(name)
@@ -63,6 +69,65 @@ def test_first_run_and_selector_on_a_phone(server, phone):
     assert_fits_phone(phone)
     assert_tap_targets(phone)
     shot(phone, "phone-selector")
+
+
+# Buttons a screen reader could only call "button": no text besides an icon, no aria-label.
+UNNAMED_BUTTONS = """(r) => [...document.querySelectorAll(`${r} button, ${r} [role=button]`)]
+    .filter(b => b.offsetParent !== null)
+    .filter(b => {
+        const text = b.cloneNode(true);
+        text.querySelectorAll('.q-icon').forEach(i => i.remove());
+        return !b.getAttribute('aria-label') && !text.textContent.trim();
+    })
+    .map(b => b.outerHTML.slice(0, 120))"""
+
+
+def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone):
+    open_app(phone, server.url)
+    open_selector(phone)
+    create_racer(phone, "Lena")
+    create_racer(phone, "<b>Mika</b>")
+    dialog = phone.locator(".q-dialog")
+    expect(dialog.get_by_text("Lena", exact=True)).to_be_visible()
+    expect(dialog.get_by_text("<b>Mika</b>", exact=True)).to_be_visible()  # as text
+    expect(dialog.get_by_text("This tab", exact=True)).to_be_visible()
+    expect(dialog.get_by_text("Default", exact=True)).to_be_visible()
+    expect(dialog.get_by_role("button", name="Switch to Lena")).to_be_visible()
+    expect(
+        dialog.get_by_role("button", name="Switch to Default Racer 0 cars · 0 sessions")
+    ).to_be_visible()  # what the card shows, said to a screen reader too
+    for name in ("Delete", "Edit", "Export", "Make default"):  # choosing only
+        expect(dialog.get_by_role("button", name=name)).to_have_count(0)
+    assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []
+    assert_fits_phone(phone)
+    assert_tap_targets(phone)
+    shot(phone, "phone-selector-choose")
+
+    manage_racers(phone)
+    for name in (
+        "Make default: Lena",
+        "Edit Lena",
+        "Export Lena",
+        "Delete Lena",
+        "Edit Default Racer",
+        "Delete Default Racer",
+        "New racer",
+        "Import a racer",
+    ):
+        expect(dialog.get_by_role("button", name=name)).to_be_visible()  # fmt: skip
+    expect(dialog.get_by_text("Default", exact=True)).to_have_count(2)  # the tag and the action
+    assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []
+    assert_fits_phone(phone)
+    assert_tap_targets(phone)
+    expect(phone.locator(".q-notification")).to_have_count(0)  # "Added ..." gone: a clear view
+    shot(phone, "phone-selector-manage")
+
+    dialog.get_by_role("button", name="Done").click()
+    expect(dialog.get_by_role("button", name="Delete Lena")).to_have_count(0)
+    expect(dialog.get_by_role("button", name="Manage racers")).to_be_visible()
+    dialog.get_by_role("button", name="Switch to Lena").click()
+    expect(phone.get_by_text("Now working as Lena")).to_be_visible()
+    expect(dialog).to_have_count(0)  # the selector closed once the switch was drawn
 
 
 def test_start_session_then_switch_with_warning(server, phone):
@@ -107,8 +172,8 @@ def test_set_default_survives_a_server_restart(server, browser, phone):
     open_app(phone, server.url)
     open_selector(phone)
     create_racer(phone, "Lena")
-    card = phone.locator(".q-dialog .racer-card").filter(has_text="Lena")
-    card.get_by_role("button").filter(has_text="star_outline").click()
+    manage_racers(phone)
+    phone.get_by_role("button", name="Make default: Lena").click()
     expect(phone.get_by_text("Lena is now the default racer")).to_be_visible()
     shot(phone, "phone-default-set")
 
@@ -134,6 +199,9 @@ def test_selector_on_a_desktop(server, browser):
         cards = page.locator(".q-dialog .racer-card")
         boxes = [cards.nth(i).bounding_box() for i in range(3)]
         assert len({round(b["y"]) for b in boxes}) == 1, "desktop shows the cards side by side"
+        manage_racers(page)
+        expect(page.get_by_role("button", name="Delete Coach Mike")).to_be_visible()
+        shot(page, "desktop-selector-manage")
     finally:
         context.close()
 
@@ -181,8 +249,8 @@ def test_a_tab_whose_racer_was_deleted_during_a_restart_says_so(server, phone):
     other = phone.context.browser.new_context(viewport=PHONE).new_page()
     open_app(other, server.url)
     open_selector(other)
-    card = other.locator(".q-dialog .racer-card").filter(has_text="Lena")
-    card.get_by_role("button").filter(has_text="delete").click()
+    manage_racers(other)
+    other.get_by_role("button", name="Delete Lena").click()
     other.get_by_role("button", name="Delete", exact=True).click()
     expect(other.get_by_text("Deleted Lena")).to_be_visible()
     other.context.close()

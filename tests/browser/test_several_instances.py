@@ -27,7 +27,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.test_phone_flows import chip, create_racer, open_app, open_selector
+from tests.browser.test_phone_flows import (
+    chip,
+    create_racer,
+    manage_racers,
+    open_app,
+    open_selector,
+)
 from tests.conftest import _admin_url, _with_database, unavailable
 from tests.servers import ROOT, PitboxServer, Server, child_env, free_port
 
@@ -223,8 +229,8 @@ def test_a_default_set_through_one_instance_shows_through_the_other(cluster, new
     open_app(phone, cluster.url)
     open_selector(phone)
     create_racer(phone, "Mika")
-    card = phone.locator(".q-dialog .racer-card").filter(has_text="Mika")
-    card.get_by_role("button").filter(has_text="star_outline").click()
+    manage_racers(phone)
+    phone.get_by_role("button", name="Make default: Mika").click()
     expect(phone.get_by_text("Mika is now the default racer")).to_be_visible()
     assert instance_of(phone, cluster) == "pitbox1"
 

@@ -8,6 +8,7 @@ from models import RacerProfile
 from services import access, profile_service
 from tests.ui.test_racer_selector import (
     current_racer,
+    manage,
     open_app,
     open_selector,
     type_into,
@@ -36,7 +37,7 @@ async def type_pin(user: User, pin: str) -> None:
 async def test_set_a_pin_in_the_racer_form(user: User):
     racer = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"edit-{racer.id}").click()
     await user.should_see(marker="racer-form")
 
@@ -84,7 +85,7 @@ async def test_cancelling_the_pin_keeps_the_racer(user: User):
 async def test_editing_a_locked_racer_asks_for_the_pin_and_can_remove_it(user: User):
     lena = await locked_racer()
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"edit-{lena.id}").click()
     await type_pin(user, "4821")
     await user.should_see(marker="racer-form", retries=50)
@@ -98,7 +99,7 @@ async def test_editing_a_locked_racer_asks_for_the_pin_and_can_remove_it(user: U
 async def test_deleting_a_locked_racer_asks_for_the_pin(user: User):
     lena = await locked_racer()
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"delete-{lena.id}").click()
     await type_pin(user, "9999")
     field = user.find(marker="pin-input").elements.pop()

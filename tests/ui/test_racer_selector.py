@@ -2,12 +2,14 @@
 
 import asyncio
 from datetime import date
+from html import escape
 
 from nicegui import app
 from nicegui.testing import User
 
 from models import ChangeSource, Message, MessageRole, RacerProfile, SetupChange
 from services import database, drafts, garage, profile_service, sessions
+from ui.selector import RacerCard
 
 
 async def open_app(user: User) -> None:
@@ -17,8 +19,19 @@ async def open_app(user: User) -> None:
 
 
 async def open_selector(user: User) -> None:
+    """Tap the racer chip and wait until the selector is open, its cards up to date (the
+    dialog and its cards stay on the page, closed, between opens)."""
+    await user.should_see(marker="racer-chip")
     user.find(marker="racer-chip").click()
-    await user.should_see(marker="new-racer", retries=50)
+    selector = user.find(marker="racer-selector").elements.pop().parent_slot.parent
+    await wait_for(lambda: selector.value, attempts=200)
+
+
+async def manage(user: User) -> None:
+    """Open the selector in manage mode, where the cards show their actions."""
+    await open_selector(user)
+    user.find(marker="manage-racers").click()
+    await user.should_see(marker="manage-hint")
 
 
 async def switch_racer(user: User, racer, *, confirm: bool = False) -> None:
@@ -93,8 +106,9 @@ async def test_profile_switcher_shows_all_profiles(user: User):
     await open_selector(user)
     for profile in created:
         await user.should_see(marker=f"racer-card-{profile.id}")
-        await user.should_see(profile.name)  # HTML in a name is shown as text
-    await user.should_see(marker=f"star-{created[0].id}")
+        await user.should_see(escape(profile.name))  # HTML in a name is shown as text
+    await user.should_not_see("Coach <b>K</b>")
+    await user.should_see(marker=f"default-{created[0].id}")  # "Default" as text
     assert await current_racer(user) == "Dad"
 
 
@@ -216,7 +230,7 @@ async def test_set_default_from_selector(user: User):
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"star-{lena.id}").click()
     await user.should_see("Lena is now the default racer: new tabs open on them")
     assert (await profile_service.get_default_profile()).id == lena.id
@@ -226,7 +240,7 @@ async def test_set_default_persists_on_restart(user: User, create_user, app_envi
     await profile_service.create_profile("Dad")
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"star-{lena.id}").click()
     await user.should_see("Lena is now the default racer: new tabs open on them")
     await user.should_not_see(marker="current-racer-star")  # Dad's chip redrawn: all done
@@ -269,7 +283,7 @@ async def test_racer_deleted_in_another_tab_falls_back_to_default(user: User, cr
 
     other: User = create_user()
     await open_app(other)
-    await open_selector(other)
+    await manage(other)
     other.find(marker=f"delete-{lena.id}").click()
     await other.should_see(marker="delete-dialog")
     await other.should_see("This racer has no cars or sessions yet.")
@@ -316,7 +330,7 @@ async def test_deleting_the_default_needs_a_new_default(user: User):
     dad, _ = await racer_with_session("Dad", pending=1)
     lena = await profile_service.create_profile("Lena")
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"delete-{dad.id}").click()
     await user.should_see(marker="new-default")
     await user.should_see("This also deletes 1 car, 1 session, 1 setup change, 1 message.")
@@ -441,3 +455,132 @@ async def test_late_input_of_a_form_never_lands_in_the_next_racer(user: User, mo
     assert await drafts.load_drafts(lena.id) == {}
     assert user.find(marker="garage.add_car.brand").elements.pop().value == ""
     assert (await drafts.load_drafts(dad.id))["garage.add_car"]["brand"] == "Mugen"
+
+
+ACTIONS = ("star", "edit", "export", "delete")
+
+
+async def test_cards_are_for_choosing_and_manage_mode_shows_named_actions(user: User):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await open_selector(user)
+    await user.should_see(marker=f"racer-card-{lena.id}")
+    for racer in (dad, lena):  # choosing only: no action on any card
+        for action in ACTIONS:
+            await user.should_not_see(marker=f"{action}-{racer.id}")
+    await user.should_not_see(marker="manage-hint")
+    await user.should_see(marker="new-racer")
+    await user.should_see(marker="import-racer")
+    cards = {r.id: user.find(marker=f"switch-to-{r.id}").elements.pop() for r in (dad, lena)}
+    # Named by what they show, after what they do (a name of their own would hide the rest).
+    for racer, tags in ((dad, ["Default", "This tab"]), (lena, [])):
+        card = cards[racer.id]
+        assert "aria-label" not in card.props
+        assert card.content.startswith('<span class="sr-only">Switch to </span>')
+        assert f'<span class="rc-name">{racer.name}</span>' in card.content
+        assert [t for t in ("Default", "This tab") if f">{t}</span>" in card.content] == tags
+
+    user.find(marker="manage-racers").click()
+    await user.should_see(marker="manage-hint")
+    await user.should_see(marker=f"delete-{lena.id}")
+    names = {action: user.find(marker=f"{action}-{lena.id}").elements.pop() for action in ACTIONS}
+    assert {a: b.props.get("aria-label") for a, b in names.items()} == {
+        "star": "Make default: Lena",
+        "edit": "Edit Lena",
+        "export": "Export Lena",
+        "delete": "Delete Lena",
+    }
+    assert {a: b.text for a, b in names.items()} == {
+        "star": "Make default",
+        "edit": "Edit",
+        "export": "Export",
+        "delete": "Delete",
+    }
+    await user.should_not_see(marker=f"star-{dad.id}")  # the default says so instead
+    await user.should_see(marker=f"is-default-{dad.id}")
+    close = user.find(marker="close-selector").elements.pop()
+    assert close.props.get("aria-label") == "Close"
+    await user.should_see(marker="new-racer")  # still there while managing
+    await user.should_see(marker="import-racer")
+
+    # A tap on a card while managing does not switch.
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await asyncio.sleep(0.2)
+    assert await current_racer(user) == "Dad"
+
+    user.find(marker="manage-racers").click()  # "Done"
+    await user.should_not_see(marker="manage-hint")
+    for action in ACTIONS:
+        await user.should_not_see(marker=f"{action}-{lena.id}")
+    await switch_racer(user, lena)  # choosing works again
+
+
+async def test_the_selector_opens_in_choose_mode(user: User):
+    await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    await open_app(user)
+    await manage(user)
+    await user.should_see(marker=f"delete-{lena.id}")
+    user.find(marker="close-selector").click()
+    await open_selector(user)
+    await user.should_not_see(marker=f"delete-{lena.id}")
+    await user.should_not_see(marker="manage-hint")
+
+
+async def test_the_only_racer_cannot_be_deleted(user: User):
+    dad = await profile_service.create_profile("Dad")
+    await open_app(user)
+    await manage(user)
+    await user.should_see(marker=f"delete-{dad.id}")
+    assert not user.find(marker=f"delete-{dad.id}").elements.pop().enabled
+    await user.should_see("The only racer cannot be deleted")
+
+
+async def test_cards_are_kept_between_opens_and_only_changed_ones_redrawn(user: User, monkeypatch):
+    dad = await profile_service.create_profile("Dad")
+    lena = await profile_service.create_profile("Lena")
+    mika = await profile_service.create_profile("Mika")
+    drawn: list[int] = []
+    draw_body = RacerCard._draw_body
+
+    def recording_draw_body(card, profile, **kwargs):
+        drawn.append(profile.id)
+        draw_body(card, profile, **kwargs)
+
+    monkeypatch.setattr(RacerCard, "_draw_body", recording_draw_body)
+    await open_app(user)
+    await open_selector(user)
+    assert sorted(drawn) == [dad.id, lena.id, mika.id]
+    cards = {r.id: user.find(marker=f"racer-card-{r.id}").elements.pop() for r in (dad, lena, mika)}
+    user.find(marker="close-selector").click()
+    drawn.clear()
+    await open_selector(user)
+    assert drawn == []  # nothing changed: nothing drawn
+
+    # A switch changes what Dad's and Lena's cards show ("This tab"), not Mika's.
+    user.find(marker=f"switch-to-{lena.id}").click()
+    await user.should_see("Now working as Lena")
+    await open_selector(user)
+    assert sorted(drawn) == [dad.id, lena.id]
+    assert all(
+        user.find(marker=f"racer-card-{i}").elements.pop() is card for i, card in cards.items()
+    )
+
+    # Racers added, renamed and deleted elsewhere show at the next open, in order.
+    user.find(marker="close-selector").click()
+    drawn.clear()
+    anna = await profile_service.create_profile("Anna")
+    await profile_service.update_profile(mika.id, name="Ben")
+    await profile_service.delete_profile(dad.id, lena.id)
+    await open_selector(user)
+    assert sorted(drawn) == sorted([lena.id, anna.id, mika.id])  # Lena is the default now
+    await user.should_see("Ben")
+    await user.should_not_see(marker=f"racer-card-{dad.id}")
+    grid = cards[lena.id].parent_slot
+    order = [marker for child in grid.children for marker in child._markers]
+    # The default first, then by name; "New racer" and import at the end.
+    assert order == [
+        f"racer-card-{lena.id}", f"racer-card-{anna.id}", f"racer-card-{mika.id}",
+        "new-racer", "import-racer",
+    ]  # fmt: skip

@@ -9,7 +9,7 @@ from nicegui.testing import User
 from models import RacerProfile
 from services import transfer
 from tests.notebook import seed_racer
-from tests.ui.test_racer_selector import open_app, open_selector
+from tests.ui.test_racer_selector import manage, open_app, open_selector
 
 
 async def upload(user: User, name: str, content: bytes) -> None:
@@ -22,7 +22,7 @@ async def upload(user: User, name: str, content: bytes) -> None:
 async def test_a_racer_is_exported_and_imported_again_under_a_new_name(user: User):
     lena = await seed_racer("Lena", sessions=2)
     await open_app(user)
-    await open_selector(user)
+    await manage(user)
     user.find(marker=f"export-{lena.id}").click()
     downloaded = await user.download.next(timeout=5)
     document = json.loads(downloaded.content)
