@@ -19,6 +19,8 @@ CSS = (
 .avatar.default { background: #C2410C; }
 .q-tab__label { font-size: 0.82rem; font-weight: 600; }
 .below-header { margin-top: 64px; }
+/* One message at a time: the one replaced goes at once instead of fading under the new one. */
+.q-notification--top-leave-active { transition: none !important; opacity: 0 !important; }
 .q-field__messages { font-size: 0.8rem; }
 .pre-line { white-space: pre-line; }
 /* The setup sheet: a row per parameter, drift marked in amber with the reference value. */
