@@ -11,7 +11,8 @@ import json
 import re
 from typing import Any
 
-from tortoise.transactions import in_transaction
+from tortoise import timezone
+from tortoise.exceptions import IntegrityError
 
 from models import FormDraft, RacerProfile
 from services import validation
@@ -102,10 +103,17 @@ async def save_draft(profile_id: int, form: str, data: dict[str, Any]) -> None:
     if not has_input(data):
         await FormDraft.filter(profile_id=profile_id, form=form).delete()
         return
-    async with in_transaction():
-        if not await RacerProfile.exists(id=profile_id):
-            return
-        await FormDraft.update_or_create(defaults={"data": data}, profile_id=profile_id, form=form)
+    # One statement that inserts or replaces: two phones of the racer typing into the same form
+    # at once (one of them clearing it) must not make a select-then-insert collide.
+    draft = FormDraft(profile_id=profile_id, form=form, data=data, updated_at=timezone.now())
+    try:
+        await FormDraft.bulk_create(
+            [draft], on_conflict=["profile_id", "form"], update_fields=["data", "updated_at"]
+        )
+    except IntegrityError:
+        if await RacerProfile.exists(id=profile_id):
+            raise
+        # The racer was deleted meanwhile: there is nobody to keep it for.
 
 
 async def load_drafts(profile_id: int) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,8 @@ the racer it works as, and rebuilds from anything tab storage hands back."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from models import FormDraft
@@ -10,6 +12,7 @@ from services import drafts, profile_service
 from services import workspace as workspaces
 from services.errors import NotFoundError, ValidationError
 from services.workspace import Workspace
+from tests.concurrency import PoolWatch, assert_ran_concurrently, use_warm_pool
 from tests.racers import snapshot_all
 
 
@@ -56,6 +59,29 @@ async def test_a_draft_is_kept_per_racer_and_form(two_racers):
     }
     assert await drafts.load_drafts(lena.id) == {"garage.add_car": {"brand": "Xray"}}
     assert drafts.form_title("setup.twin:42") == "Setup"
+
+
+async def test_phones_of_one_racer_typing_into_the_same_form_at_once_keep_one_draft(
+    db, two_racers, pool_watch: PoolWatch
+):
+    dad, _ = two_racers
+    await use_warm_pool(db, pool_watch)
+
+    for round_ in range(5):  # the first write of a form is where two phones can collide
+        await drafts.discard_draft(dad.id, "garage.add_car")
+        typed = [{"brand": f"Tekno {round_}.{n}"} for n in range(20)]
+        # Some phones clear the field meanwhile (a draft with nothing typed is forgotten).
+        await asyncio.gather(
+            *(drafts.save_draft(dad.id, "garage.add_car", t) for t in typed),
+            *(drafts.save_draft(dad.id, "garage.add_car", {"brand": ""}) for _ in range(5)),
+        )
+        await drafts.save_draft(dad.id, "garage.add_car", typed[0])  # one more, after them all
+
+        kept = await FormDraft.filter(profile_id=dad.id, form="garage.add_car").values_list(
+            "data", flat=True
+        )
+        assert kept == [typed[0]]  # nothing failed, and the last one to arrive won
+    assert_ran_concurrently(db, pool_watch, at_least=2)
 
 
 async def test_a_draft_with_nothing_typed_is_forgotten(two_racers):

@@ -27,11 +27,20 @@ def load_workspace() -> Workspace:
 
 
 def store_workspace(workspace: Workspace) -> None:
-    """Replace the tab's workspace as a whole, and remember its racer for this device."""
+    """Replace the tab's workspace as a whole, and remember its racer for this device.
+
+    Called on every keystroke of a draft form: the racer is written to the device and the
+    browser tab only when it is not the one they already hold.
+    """
+    before = app.storage.tab.get(_WORKSPACE) or {}
     app.storage.tab[_WORKSPACE] = workspace.to_storage()
-    if workspace.racer_id is not None:
-        app.storage.user[_DEVICE_RACER] = workspace.racer_id
-        ui.run_javascript(f"sessionStorage.setItem('{_TAB_RACER_KEY}', '{workspace.racer_id}')")
+    racer_id = workspace.racer_id
+    if racer_id is None:
+        return
+    if app.storage.user.get(_DEVICE_RACER) != racer_id:
+        app.storage.user[_DEVICE_RACER] = racer_id
+    if before.get("racer_id") != racer_id:
+        ui.run_javascript(f"sessionStorage.setItem('{_TAB_RACER_KEY}', '{racer_id}')")
 
 
 def unlocked_here(racer_id: int) -> bool:

@@ -61,77 +61,72 @@ def test_go_on_the_phone_keyboard_submits_the_form(server, phone):
 
 
 @pytest.fixture
-def proxied(server):
-    """The server seen through a link the test can drop, like the pit Wi-Fi."""
+def pit_wifi(server, browser):
+    """A phone reaching the server through a link the test can drop, like the pit Wi-Fi:
+    the link, the phone's browser and the address it opens."""
     proxy = TcpProxy(("127.0.0.1", server.port))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
-        yield proxy
+        yield proxy, context, f"http://127.0.0.1:{proxy.port}/"
     finally:
+        context.close()
         proxy.cut()
 
 
-def test_typing_during_a_dropped_wifi_survives_closing_the_page(server, browser, proxied):
-    url = f"http://127.0.0.1:{proxied.port}/"
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        page = context.new_page()
-        open_app(page, url)
-        brand = page.get_by_label("Brand")
-        brand.fill("Mug")
-        page.wait_for_timeout(1800)  # saved by the server: nothing is left to keep locally
-        assert page.evaluate(LOCAL_DRAFTS) == 0
+def test_typing_during_a_dropped_wifi_survives_closing_the_page(pit_wifi):
+    proxied, context, url = pit_wifi
+    page = context.new_page()
+    open_app(page, url)
+    brand = page.get_by_label("Brand")
+    brand.fill("Mug")
+    page.wait_for_timeout(1800)  # saved by the server: nothing is left to keep locally
+    assert page.evaluate(LOCAL_DRAFTS) == 0
 
-        proxied.cut()  # the Wi-Fi drops; the racer keeps typing
-        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
-        expect(page.locator("#popup")).to_contain_text("No connection to Pitbox")
-        expect(page.locator("#popup")).to_contain_text("What you type stays on this phone")
-        # Shown after two seconds without a connection (a blink of the Wi-Fi says nothing).
-        page.wait_for_function("getComputedStyle(document.getElementById('popup')).opacity === '1'")
-        shot(page, "phone-connection-lost")
-        box = page.locator("#popup").bounding_box()
-        assert box is not None and box["y"] < 10, "the connection notice belongs at the top"
-        brand.fill("Mugen")
-        page.get_by_label("Model").fill("MBX8R")
-        assert page.evaluate(LOCAL_DRAFTS) == 2
-        page.close()  # the phone closes the page before the Wi-Fi is back
+    proxied.cut()  # the Wi-Fi drops; the racer keeps typing
+    expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
+    expect(page.locator("#popup")).to_contain_text("No connection to Pitbox")
+    expect(page.locator("#popup")).to_contain_text("What you type stays on this phone")
+    # Shown after two seconds without a connection (a blink of the Wi-Fi says nothing).
+    page.wait_for_function("getComputedStyle(document.getElementById('popup')).opacity === '1'")
+    shot(page, "phone-connection-lost")
+    box = page.locator("#popup").bounding_box()
+    assert box is not None and box["y"] < 10, "the connection notice belongs at the top"
+    brand.fill("Mugen")
+    page.get_by_label("Model").fill("MBX8R")
+    assert page.evaluate(LOCAL_DRAFTS) == 2
+    page.close()  # the phone closes the page before the Wi-Fi is back
 
-        proxied.restore()
-        page = context.new_page()
-        open_app(page, url)
-        expect(page.get_by_label("Brand")).to_have_value("Mugen")
-        expect(page.get_by_label("Model")).to_have_value("MBX8R")
-        # The server got it back too, and said so: the phone's copies are let go.
-        page.wait_for_function(f"{LOCAL_DRAFTS} === 0", timeout=10_000)
+    proxied.restore()
+    page = context.new_page()
+    open_app(page, url)
+    expect(page.get_by_label("Brand")).to_have_value("Mugen")
+    expect(page.get_by_label("Model")).to_have_value("MBX8R")
+    # The server got it back too, and said so: the phone's copies are let go.
+    page.wait_for_function(f"{LOCAL_DRAFTS} === 0", timeout=10_000)
 
-        # Saved for real: the draft is gone everywhere.
-        page.get_by_role("button", name="Add car").click()
-        expect(page.get_by_text("Added Mugen MBX8R")).to_be_visible()
-        page.reload()
-        expect(page.locator(".q-header")).to_contain_text("Pitbox")
-        page.get_by_text("Add a car").click()
-        expect(page.get_by_label("Brand")).to_have_value("")
-    finally:
-        context.close()
+    # Saved for real: the draft is gone everywhere.
+    page.get_by_role("button", name="Add car").click()
+    expect(page.get_by_text("Added Mugen MBX8R")).to_be_visible()
+    page.reload()
+    expect(page.locator(".q-header")).to_contain_text("Pitbox")
+    page.get_by_text("Add a car").click()
+    expect(page.get_by_label("Brand")).to_have_value("")
 
 
-def test_a_page_that_reconnects_keeps_what_was_typed(server, browser, proxied):
-    url = f"http://127.0.0.1:{proxied.port}/"
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        page = context.new_page()
-        open_app(page, url)
-        expect(page.get_by_label("Brand")).to_be_visible()
-        proxied.cut()
-        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
-        page.get_by_label("Brand").fill("Tekno")
-        proxied.restore()  # the phone wakes up on the Wi-Fi again
-        expect(page.locator("#popup")).to_have_attribute("aria-hidden", "true", timeout=20_000)
-        expect(page.get_by_label("Brand")).to_have_value("Tekno")
-        page.get_by_label("Model").fill("EB48")
-        page.get_by_role("button", name="Add car").click()
-        expect(page.get_by_text("Added Tekno EB48")).to_be_visible()
-    finally:
-        context.close()
+def test_a_page_that_reconnects_keeps_what_was_typed(pit_wifi):
+    proxied, context, url = pit_wifi
+    page = context.new_page()
+    open_app(page, url)
+    expect(page.get_by_label("Brand")).to_be_visible()
+    proxied.cut()
+    expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
+    page.get_by_label("Brand").fill("Tekno")
+    proxied.restore()  # the phone wakes up on the Wi-Fi again
+    expect(page.locator("#popup")).to_have_attribute("aria-hidden", "true", timeout=20_000)
+    expect(page.get_by_label("Brand")).to_have_value("Tekno")
+    page.get_by_label("Model").fill("EB48")
+    page.get_by_role("button", name="Add car").click()
+    expect(page.get_by_text("Added Tekno EB48")).to_be_visible()
 
 
 def test_local_copies_of_one_racer_never_fill_another_racers_form(server, phone):
@@ -240,7 +235,9 @@ def test_one_message_at_a_time_never_over_the_field_in_use(server, phone):
         phone.get_by_label("Model").fill(model)
         phone.get_by_role("button", name="Add car").click()
         expect(phone.get_by_text(f"Added Xray {model}")).to_be_visible()
+        expect(phone.get_by_text(f"Xray {model}", exact=True)).to_be_visible()  # garage redrawn
     expect(phone.locator(".q-notification")).to_have_count(1)
+    phone.wait_for_function("document.getAnimations().length === 0")  # slid into place
     message = _box(phone, ".q-notification")
     header = _box(phone, ".q-header")
     assert message["y"] >= header["y"] + header["height"] - 1, "the message covers the header"
