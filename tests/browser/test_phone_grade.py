@@ -39,14 +39,14 @@ def test_back_closes_the_open_dialog_instead_of_leaving_the_app(server, phone):
     phone.get_by_text("New racer").click()
     expect(phone.get_by_label("Name", exact=True)).to_be_visible()
 
-    # A dialog closed by its own button takes its Back entry with it: the next Back is not
-    # swallowed by a dialog that is gone.
+    # Dialogs closed by their own buttons: the next Back is not swallowed by a dialog that is
+    # gone, it leaves the app in one press, as it does when no dialog was ever opened.
     phone.get_by_role("button", name="Cancel").click()
     expect(open_dialogs(phone)).to_have_count(1)
     phone.keyboard.press("Escape")
     expect(open_dialogs(phone)).to_have_count(0)
-    phone.wait_for_timeout(300)
-    assert phone.evaluate("history.state") is None
+    phone.go_back()
+    phone.wait_for_url("about:blank")
 
 
 def test_go_on_the_phone_keyboard_submits_the_form(server, phone):
@@ -228,9 +228,8 @@ def open_page(context, url: str) -> Page:
 def test_one_message_at_a_time_never_over_the_field_in_use(server, phone):
     open_app(phone, server.url)
     for model in ("XB8", "XB4"):
-        phone.get_by_text("Add a car").click() if not phone.get_by_label(
-            "Brand"
-        ).is_visible() else None
+        if model == "XB4":  # the form folds away once the garage has a car
+            phone.get_by_text("Add a car").click()
         phone.get_by_label("Brand").fill("Xray")
         phone.get_by_label("Model").fill(model)
         phone.get_by_role("button", name="Add car").click()

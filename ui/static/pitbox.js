@@ -8,56 +8,51 @@
   if (window.pitbox) return;
 
   // --- Back closes the open dialog ---------------------------------------------------------
-  // Every dialog that opens adds a history entry; Back takes it off and closes the dialog on
-  // top. A dialog closed by its own buttons takes its entry off again, so that the next Back
-  // behaves as the racer expects.
-  let pushed = 0; // history entries added for dialogs still open
-  let ignorePops = 0; // history.back() calls of our own whose popstate is not the racer's
+  // Every dialog that opens stands on a history entry of its own; Back takes it off and closes
+  // the dialog on top. A dialog closed by its own buttons leaves its entry behind, for the next
+  // dialog to reuse; a Back with no dialog open skips those entries and leaves, in one press.
+  // Pitbox never calls history.back() itself while it stays: nothing races the racer's taps.
+  let entries = 0; // history entries of ours above the page's own
+  const open = new Set(); // dialogs open now
   const closedByBack = new WeakSet();
-  const tracked = new WeakSet(); // a dialog can be reported twice: with its portal and alone
 
   const isDialog = (node) => node.nodeType === 1 && node.classList.contains("q-dialog");
   const dialogsIn = (node) =>
     node.nodeType !== 1 ? [] : isDialog(node) ? [node] : [...node.querySelectorAll(".q-dialog")];
-  const openDialogs = () => [...document.querySelectorAll(".q-dialog")].filter((d) => !closedByBack.has(d));
 
   function dialogOpened(dialog) {
-    if (dialog) {
-      if (tracked.has(dialog)) return;
-      tracked.add(dialog);
+    if (open.has(dialog)) return; // reported twice: with its portal and alone
+    open.add(dialog);
+    if (entries < open.size) {
+      entries += 1;
+      history.pushState({ pitboxDialog: entries }, "");
     }
-    pushed += 1;
-    history.pushState({ pitboxDialog: pushed }, "");
   }
 
   function dialogClosed(dialog) {
-    if (!tracked.has(dialog) || dialog.isConnected) return;
-    tracked.delete(dialog);
-    if (closedByBack.has(dialog) || pushed === 0) return;
-    pushed -= 1;
-    ignorePops += 1;
-    history.back();
+    if (!dialog.isConnected) open.delete(dialog);
   }
 
   window.addEventListener("popstate", () => {
-    if (ignorePops > 0) {
-      ignorePops -= 1;
+    entries = Math.max(0, entries - 1);
+    const showing = [...open].filter((d) => d.isConnected && !closedByBack.has(d));
+    const top = showing[showing.length - 1];
+    if (!top) {
+      // Nothing to close: this Back means leave. Skip the entries old dialogs left behind.
+      if (entries > 0) history.go(-(entries + 1));
+      else history.back();
+      entries = 0;
       return;
     }
-    if (pushed === 0) return;
-    pushed -= 1;
-    const dialogs = openDialogs();
-    const top = dialogs[dialogs.length - 1];
-    if (!top) return;
     closedByBack.add(top);
     // The backdrop's click is how Quasar dismisses a dialog; the server hears it as "closed".
-    const backdrop = top.querySelector(".q-dialog__backdrop");
-    if (backdrop) backdrop.click();
-    // A dialog that refuses to close (a persistent one) keeps a Back entry of its own.
+    top.querySelector(".q-dialog__backdrop")?.click();
+    // A dialog that refuses to close (a persistent one) gets its entry back.
     setTimeout(() => {
       if (top.isConnected) {
         closedByBack.delete(top);
-        dialogOpened();
+        entries += 1;
+        history.pushState({ pitboxDialog: entries }, "");
       }
     }, 600);
   });
@@ -169,8 +164,15 @@
   }
 
   // --- Watching the page -------------------------------------------------------------------
+  // Quasar's loading bar is a progressbar without a name: screen readers hear what it is.
+  function nameLoadingBars(node) {
+    const bars = node.matches?.(".q-loading-bar") ? [node] : [...node.querySelectorAll(".q-loading-bar")];
+    for (const bar of bars) bar.setAttribute("aria-label", "Loading");
+  }
+
   function added(node) {
     if (node.nodeType !== 1) return;
+    nameLoadingBars(node);
     for (const dialog of dialogsIn(node)) dialogOpened(dialog);
     const fields = node.matches?.("[data-draft]") ? [node] : [...node.querySelectorAll("[data-draft]")];
     for (const field of fields) restore(field);
@@ -188,6 +190,7 @@
       }
     }).observe(document.body, { childList: true, subtree: true });
     document.querySelectorAll("[data-draft]").forEach(restore);
+    nameLoadingBars(document.body);
     watchConnection();
   }
 
