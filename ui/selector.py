@@ -24,7 +24,7 @@ from services.errors import NotFoundError, PitboxError, RuleError, ValidationErr
 from services.profile_service import ProfileSummary
 from ui import pin, state
 from ui import transfer as transfer_ui
-from ui.components import ask, named, named_dialog, plural
+from ui.components import ask, named, named_dialog, once_at_a_time, plural, submit_on_enter
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
@@ -503,7 +503,10 @@ class RacerForm:
             self.remove_pin = ui.checkbox("Remove the PIN").mark("remove-pin") if locked else None
             with ui.row().classes("w-full justify-end gap-2 mt-2"):
                 ui.button("Cancel", on_click=self.dialog.close).props("flat").classes("tap")
-                ui.button("Save", on_click=self.save).classes("tap").mark("save-racer")
+                submit = ui.button("Save", on_click=once_at_a_time(self.save))
+                submit.classes("tap").mark("save-racer")
+            # Go on the phone's keyboard saves, from any field: a new racer is often one name.
+            submit_on_enter(submit, *self.inputs.values(), self.new_pin)
 
     async def open(self) -> None:
         if self.profile is not None:

@@ -51,6 +51,17 @@ def test_back_closes_the_open_dialog_instead_of_leaving_the_app(server, phone):
 
 def test_go_on_the_phone_keyboard_submits_the_form(server, phone):
     open_app(phone, server.url)
+    open_selector(phone)
+    phone.get_by_text("New racer").click()
+    name = phone.get_by_label("Name", exact=True)
+    name.fill("Lena")
+    assert name.get_attribute("enterkeyhint") == "go"
+    name.press("Enter")
+    expect(phone.get_by_text("Added Lena")).to_be_visible()
+    expect(phone.locator(".q-dialog").get_by_text("Lena", exact=True)).to_have_count(1)
+    phone.keyboard.press("Escape")
+    expect(open_dialogs(phone)).to_have_count(0)
+
     phone.get_by_label("Brand").fill("Xray")
     phone.get_by_label("Model").fill("XB8")
     assert phone.get_by_label("Model").get_attribute("enterkeyhint") == "go"
