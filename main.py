@@ -18,7 +18,7 @@ import settings as settings_module
 from services import database
 from services.access import AccessControl
 from services.errors import PitboxError
-from ui import access, browser, webapp
+from ui import access, browser, theme, webapp
 from ui.pages import register_pages
 from ui.startup import connect_database_before_serving
 
@@ -72,12 +72,14 @@ def main(argv: list[str]) -> None:
     register_pages()
     browser.register()
     webapp.register()
+    theme.register()
     ui.run(
         host=host,
         port=settings.port or (None if args.native else 8080),
         title="Pitbox",
         favicon="🏁",
         language="en-US",  # the html tag's lang, for screen readers and translation
+        tailwind=False,  # compiled at build time instead: ui/theme.py
         native=args.native,
         reload=False,
         show=False,

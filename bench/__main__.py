@@ -202,6 +202,8 @@ async def _rounds(args, playwright, browser, server_process, racers, report) -> 
     shared = await app_tab()
     active = []
     for scenario in scenarios():
+        if args.only and scenario.key not in args.only:
+            continue
         tab = await app_tab() if scenario.own_tab else shared
         reason = await scenario.prepare(*tab)
         if reason:
@@ -213,18 +215,24 @@ async def _rounds(args, playwright, browser, server_process, racers, report) -> 
         active.append(scenario)
         tabs[scenario.key] = tab
 
-    floors: dict[str, list[Measurement]] = {"click": [], "first_render": []}
+    floors: dict[str, list[Measurement]] = {
+        "click": [], "first_render": [], "first_render_lean": [],
+    }  # fmt: skip
     samples: dict[str, list[Measurement]] = {s.key: [] for s in active}
     total = args.warmup + args.samples
     for i in range(total):
         for scenario in active:
+            lean = None
             if scenario.floor == "click":
                 floor_sample = await floor.click()
             else:
+                lean = await floor.first_render_lean()
                 floor_sample = await floor.first_render()
             sample = await scenario.sample(*tabs[scenario.key], i)
             if i >= args.warmup:
                 floors[scenario.floor].append(floor_sample)
+                if lean is not None:
+                    floors["first_render_lean"].append(lean)
                 samples[scenario.key].append(sample)
         print(f"\r[{report['database']}] round {i + 1}/{total}", end="", flush=True)
     print(flush=True)
@@ -240,6 +248,11 @@ async def _rounds(args, playwright, browser, server_process, racers, report) -> 
             "ratio_p50": figures["p50_ms"] / base["p50_ms"],
             "ratio_p95": figures["p95_ms"] / base["p95_ms"],
         }
+        if lean := report["floor"].get(f"{scenario.floor}_lean"):
+            figures |= {
+                "ratio_p50_lean": figures["p50_ms"] / lean["p50_ms"],
+                "ratio_p95_lean": figures["p95_ms"] / lean["p95_ms"],
+            }
         report["interactions"][scenario.key] = figures
 
     if args.profile:
@@ -326,8 +339,17 @@ def table(report: dict) -> str:
             f"{figures['ws_bytes_received_median'] / 1024:>8.1f}"
             f"{figures['statements_median']:>5.0f}"
         )
+        if "ratio_p50_lean" in figures:
+            lines.append(
+                f"{'  against the floor without the Tailwind runtime':<84}"
+                f"{figures['ratio_p50_lean']:>6.2f}x{figures['ratio_p95_lean']:>6.2f}x"
+            )
     for key, figures in report["floor"].items():
-        title = {"click": "floor: tap changes one label", "first_render": "floor: first render"}
+        title = {
+            "click": "floor: tap changes one label",
+            "first_render": "floor: first render (NiceGUI's default page)",
+            "first_render_lean": "floor: first render without the Tailwind runtime",
+        }
         lines.append(
             f"{title[key]:<58}{figures['p50_ms']:>8.1f}{figures['p95_ms']:>8.1f}{'':>10}"
             f"{'':>7}{'':>7}{figures['ws_bytes_received_median'] / 1024:>8.1f}"
@@ -386,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-session", type=int, default=Dataset.per_session,
                         help="setup changes and messages per session")  # fmt: skip
     parser.add_argument("--large", action="store_true", help="ten times the sessions per racer")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=[s.key for s in scenarios()],
+        help="measure only these interactions (a quicker loop while working)",
+    )
     parser.add_argument("--samples", type=int, default=40, help="measured rounds (p95 needs 30+)")
     parser.add_argument("--warmup", type=int, default=3, help="rounds measured but not counted")
     parser.add_argument("--phones", type=int, default=50, help="phones at once (0: skip)")

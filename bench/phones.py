@@ -112,12 +112,9 @@ class SocketPhone:
     # --- reading the page -----------------------------------------------------------------
 
     def text(self, tag: str) -> str:
-        """The text under every element with this tag (open dialogs only, for q-dialog)."""
-        roots = [
-            key for key, e in self.elements.items()
-            if e.get("tag") == tag
-            and (tag != "nicegui-dialog" or e.get("props", {}).get("model-value"))
-        ]  # fmt: skip
+        """The text under every element with this tag; ``DIALOGS`` for what is open over the
+        page (Quasar's open dialogs and sheets that are not hidden, see ui/components.py)."""
+        roots = [key for key, e in self.elements.items() if _matches(e, tag)]
         parts: list[str] = []
         stack = list(roots)
         while stack:
@@ -173,6 +170,18 @@ class PhonesResult:
     memory: dict[str, float] = field(default_factory=dict)
 
 
+DIALOGS = "open dialogs"
+
+
+def _matches(element: dict, tag: str) -> bool:
+    if tag != DIALOGS:
+        return element.get("tag") == tag
+    if element.get("tag") == "nicegui-dialog":
+        return bool(element.get("props", {}).get("model-value"))
+    classes = element.get("class", [])
+    return "pit-sheet" in classes and "hidden" not in classes
+
+
 def _shows(phone: SocketPhone, name: str) -> bool:
     return name in phone.text("nicegui-header") and name in phone.text("q-page-container")
 
@@ -182,11 +191,14 @@ async def _loop(phone: SocketPhone, racers: list[Racer], rounds: int, think: flo
     names = [r.name for r in racers]
     current = next((r for r in racers if r.name in phone.text("nicegui-header")), racers[0])
     step = "start"
+    # Racers at a track are never in step: each phone starts somewhere in its first pause,
+    # instead of all fifty tapping the same millisecond (a burst no pit lane produces).
+    await asyncio.sleep(think * rng.uniform(0, 1.5))
     for n in range(rounds):
         try:
             step = "open the selector"
             started = await phone.emit(await phone.element_id("racer-chip"), "click", {})
-            done = await phone.until(lambda: all(x in phone.text("nicegui-dialog") for x in names))
+            done = await phone.until(lambda: all(x in phone.text(DIALOGS) for x in names))
             result.latencies["selector"].append((done - started) * 1000)
             step = "switch"
             quiet = [r for r in racers if not r.in_session and r.id != current.id]
@@ -197,7 +209,7 @@ async def _loop(phone: SocketPhone, racers: list[Racer], rounds: int, think: flo
             result.latencies["switch"].append((done - started) * 1000)
             current = target
             step = "selector closes"
-            await phone.until(lambda: not phone.text("nicegui-dialog").strip())
+            await phone.until(lambda: not phone.text(DIALOGS).strip())
             step = "type a brand"  # letter by letter, leave the field, then clear it
             if await phone.server.find(phone.client_id, "garage.add_car.brand"):
                 brand = await phone.element_id("garage.add_car.brand")

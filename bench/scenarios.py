@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.browser import BenchError, Measurement, Phone
+from ui.components import OPEN_DIALOGS
 
-FLOOR_PATH = "/bench/floor"
+FLOOR_PATH = "/bench/floor"  # NiceGUI's default page, with its Tailwind runtime
+FLOOR_LEAN_PATH = "/bench/floor-lean"  # the same without it, as Pitbox runs
 
 SHOWS_IN_HEADER_AND_PAGE = """(name) =>
   document.querySelector('.q-header')?.textContent.includes(name) &&
@@ -23,10 +25,14 @@ SHOWS_IN_HEADER_AND_PAGE = """(name) =>
 
 SHOWS_IN_HEADER = """(name) => document.querySelector('.q-header')?.textContent.includes(name)"""
 
-SHOWS_IN_DIALOG = """(names) => {
-  const text = [...document.querySelectorAll('.q-dialog')].map(d => d.textContent).join(' ');
+SHOWS_IN_DIALOG = (
+    """(names) => {
+  const text = [...document.querySelectorAll('"""
+    + OPEN_DIALOGS
+    + """')].map(d => d.textContent).join(' ');
   return names.every(name => text.includes(name));
 }"""
+)
 
 SHOWS_IN_PAGE = """(text) =>
   document.querySelector('.q-page-container')?.textContent.includes(text)"""
@@ -74,9 +80,14 @@ class Floor:
         self.taps += 1
         return await self.phone.measure_tap_at(".floor-button", FLOOR_LABEL_IS, str(self.taps))
 
-    async def first_render(self) -> Measurement:
+    async def first_render(self, path: str = FLOOR_PATH) -> Measurement:
         self.taps = 0
-        return await self.phone.measure_navigation(FLOOR_PATH, FLOOR_LABEL_IS, "0")
+        return await self.phone.measure_navigation(path, FLOOR_LABEL_IS, "0")
+
+    async def first_render_lean(self) -> Measurement:
+        """The first render of the floor page without NiceGUI's Tailwind runtime (measure the
+        default one after it: the floor's taps run on that page)."""
+        return await self.first_render(FLOOR_LEAN_PATH)
 
 
 @dataclass

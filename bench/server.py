@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import nicegui  # noqa: E402
 from nicegui import Client, app, ui  # noqa: E402
 from nicegui.element_filter import ElementFilter  # noqa: E402
 
@@ -61,6 +62,15 @@ def resident_bytes() -> int:
     return 0
 
 
+# What NiceGUI's page template adds when ui.run(tailwind=True), its default.
+TAILWIND_RUNTIME = f"""
+<style type="text/tailwindcss">
+  @custom-variant dark (&:where(body.body--dark, body.body--dark *));
+</style>
+<script defer src="/_nicegui/{nicegui.__version__}/static/tailwindcss.min.js"></script>
+"""
+
+
 def install(counter: StatementCounter) -> None:
     sql_log = logging.getLogger("tortoise.db_client")
     sql_log.setLevel(logging.DEBUG)
@@ -69,6 +79,18 @@ def install(counter: StatementCounter) -> None:
 
     @ui.page("/bench/floor", title="Floor")
     def floor() -> None:
+        """NiceGUI's default page: Pitbox runs without NiceGUI's Tailwind runtime (its classes
+        are compiled at build time), so the floor loads that runtime as NiceGUI does by default.
+        """
+        ui.add_head_html(TAILWIND_RUNTIME)
+        floor_content()
+
+    @ui.page("/bench/floor-lean", title="Floor")
+    def floor_lean() -> None:
+        """The same page in Pitbox's configuration, without the Tailwind runtime."""
+        floor_content()
+
+    def floor_content() -> None:
         taps = {"count": 0}
         label = ui.label("0").classes("floor-label text-2xl")
 

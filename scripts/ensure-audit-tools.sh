@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The audit tests (tests/browser/test_audits.py) use axe-core and Lighthouse from npm, at the
+# The audit tests (tests/browser/test_audits.py) use axe-core and Lighthouse from npm, and the
+# stylesheet build (scripts/build-css.sh, tests/test_stylesheet.py) the Tailwind CLI, at the
 # exact versions in package-lock.json. Install them into node_modules/ when missing or out of
 # date; without npm, say so (the audit tests then fail under CI=true, and skip elsewhere).
 set -euo pipefail
@@ -20,6 +21,6 @@ wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     exit 0
 fi
-echo "Installing the audit tools (axe-core, Lighthouse) from package-lock.json"
+echo "Installing the build and audit tools (Tailwind CLI, axe-core, Lighthouse) from package-lock.json"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$wanted" > "$stamp"

@@ -104,6 +104,54 @@ def named_dialog(name: str) -> ui.dialog:
     return named(ui.dialog(), name)
 
 
+class Sheet(ui.element):
+    """A dialog over the whole page that stays built while closed, only hidden.
+
+    For what a racer opens often and that holds many elements (the racer selector): opening it
+    changes one class in the browser instead of mounting a dialog and its content, so it shows
+    about as fast as a label changes. It behaves as a dialog: it has the role and a name, it
+    takes the focus and gives it back (``ui/static/pitbox.js``), Escape, the phone's Back
+    button and a tap beside the content close it. Dialogs opened from it show above it.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__("div")
+        named(self.classes("pit-sheet"), name).props('role=dialog aria-modal=true tabindex="-1"')
+        self.set_visibility(False)
+        # A tap on the dimmed page around the content, as on a dialog's backdrop (Escape and
+        # Back "tap" it too, in ui/static/pitbox.js).
+        self.on("click", self.close, js_handler="(e) => e.target === e.currentTarget && emit()")
+
+    @property
+    def value(self) -> bool:
+        """Whether it is open, as ``ui.dialog.value``."""
+        return self.visible
+
+    def open(self) -> None:
+        self.set_visibility(True)
+
+    def close(self) -> None:
+        self.set_visibility(False)
+
+
+# What is open over the page, for the browser tests and the benchmark: Quasar's dialogs, and
+# sheets that are not hidden.
+OPEN_DIALOGS = ".q-dialog, .pit-sheet:not(.hidden)"
+
+SHEET_CSS = """
+.pit-sheet { position: fixed; inset: 0; z-index: 5000; overflow-y: auto;
+             overscroll-behavior: contain; background: rgb(15 23 42 / 0.5);
+             display: flex; justify-content: center; align-items: flex-start; padding: 12px; }
+.pit-sheet:focus { outline: none; }
+/* Closed, a sheet stays laid out, only invisible (and out of reach of taps, the keyboard and
+   screen readers): opening it is a paint, not a layout of everything it holds. In a layer
+   above Quasar's `.hidden { display: none !important }`. */
+@layer overrides {
+  .pit-sheet.hidden { display: flex !important; visibility: hidden; pointer-events: none; }
+}
+"""
+
+
 def dialog_card(title: str, *, marker: str, wide: bool = False) -> tuple[ui.dialog, ui.card]:
     """A dialog with a titled card, named for screen readers by its title."""
     with named_dialog(title) as dialog:

@@ -5,9 +5,11 @@ editing, exporting and deleting sit behind "Manage racers", where each card show
 labelled buttons, so that a tap meant for choosing never lands on a delete. "New racer" and
 "Import a racer" are there in both modes.
 
-The cards are kept between opens, one per racer, and redrawn only when what a card shows has
-changed: opening the selector then costs one query round and the few cards that changed (the
-tab's racer after a switch), not thirty cards built again.
+The cards are built once the tab has drawn its racer, while the racer looks at the page, and
+kept, one per racer; a card is redrawn only when what it shows has changed. A tap on the chip
+then only opens the dialog, and the cards are checked against the database right after it
+shows (another tab may have added, renamed or deleted racers): one query round and the few
+cards that changed, not thirty cards built while the racer waits.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from services.errors import NotFoundError, PitboxError, RuleError, ValidationErr
 from services.profile_service import ProfileSummary
 from ui import pin, state
 from ui import transfer as transfer_ui
-from ui.components import ask, named, named_dialog, once_at_a_time, plural, submit_on_enter
+from ui.components import (
+    Sheet,
+    ask,
+    named,
+    named_dialog,
+    once_at_a_time,
+    plural,
+    submit_on_enter,
+)
 
 if TYPE_CHECKING:
     from ui.shell import AppShell
@@ -36,7 +46,9 @@ _BUTTON = "outline no-caps stack padding='4px 2px'"
 # The cards' own short classes: thirty cards repeat them, and the browser styles them once.
 CARD_CSS = """
 .rc { display: flex; flex-direction: column; background: white; border: 1px solid #CBD5E1;
-      box-shadow: 0 1px 2px rgb(0 0 0 / 0.05); }
+      box-shadow: 0 1px 2px rgb(0 0 0 / 0.05);
+      /* Only the cards on the screen are laid out and painted when the sheet opens. */
+      content-visibility: auto; contain-intrinsic-size: auto 116px; }
 .rc.here { border: 2px solid #C2410C; }
 .rc-body { display: flex; align-items: center; gap: 12px; padding: 12px; width: 100%;
            text-align: left; font: inherit; color: inherit; background: none; border: 0;
@@ -214,8 +226,20 @@ class RacerSelector:
         ui.add_css(CARD_CSS)
         self.ready = asyncio.Event()  # set by the shell once the tab knows its racer
         self._cards: dict[int, RacerCard] = {}
+        self._profiles: list[ProfileSummary] | None = None  # what the cards show now
+        self._built = False
+
+    def _build(self) -> None:
+        """The sheet and what it always shows, built after the tab has drawn its racer (not
+        with the page, whose first paint it would delay) and kept.
+
+        A sheet, not a dialog: kept while closed, so a tap on the chip only shows it (see
+        Sheet). At the layout's level, above the header and the tab bar.
+        """
+        self._built = True
         with (
-            named_dialog("Racers") as self.dialog,
+            self.shell.root,
+            Sheet("Racers") as self.dialog,
             ui.card().classes("w-full max-w-4xl p-0 bg-slate-100 pit-card").mark("racer-selector"),
         ):
             with ui.row().classes("w-full items-center px-4 pt-3 pb-1 gap-2 no-wrap"):
@@ -251,8 +275,13 @@ class RacerSelector:
                 # A racer's file in: ui/transfer.py.
                 transfer_ui.import_button(self.shell.root, self.shell.notify, self.refresh)
 
+    async def prepare(self) -> None:
+        """Build the sheet and its cards ahead of the first tap on the chip (it stays closed)."""
+        if self._profiles is None:
+            await self.refresh()
+
     async def open(self) -> None:
-        """Open in choose mode, with the cards brought up to date."""
+        """Open in choose mode at once, then bring the cards up to date."""
         if not self.ready.is_set():  # a tap on the chip sent with the page: wait for the tab
             try:
                 async with asyncio.timeout(10):
@@ -260,8 +289,12 @@ class RacerSelector:
             except TimeoutError:
                 return
         self._set_managing(False)
-        await self.refresh()
+        if self._profiles is None:  # not prepared yet
+            await self.refresh()
+        else:  # out of manage mode, "This tab" on the tab's racer; no query yet
+            self.show(self._profiles)
         self.dialog.open()
+        await self.refresh()
 
     async def toggle_manage(self) -> None:
         self._set_managing(not self.managing)
@@ -277,10 +310,14 @@ class RacerSelector:
         self.hint.set_visibility(managing)
 
     async def refresh(self) -> None:
-        self.show(await profile_service.list_profiles())
+        profiles = await profile_service.list_profiles()
+        if not self._built:
+            self._build()
+        self.show(profiles)
 
     def show(self, profiles: list[ProfileSummary]) -> None:
         """Keep a card per racer in the racers' order; redraw only the cards that changed."""
+        self._profiles = profiles
         only_one = len(profiles) == 1
         wanted = {p.id for p in profiles}
         for racer_id in [i for i in self._cards if i not in wanted]:
@@ -323,6 +360,8 @@ class RacerSelector:
             await self.shell.switch_to(racer_id, keep_drafts=keep_drafts)
         finally:
             self.dialog.close()
+            if self._profiles is not None:  # "This tab" moves to the new racer's card
+                self.show(self._profiles)
 
     async def _warn_before_switch(
         self, profile: ProfileSummary, impact: workspaces.SwitchImpact

@@ -30,21 +30,48 @@ class PanelHost:
         self.container = container
         self.badge = badge
         self.stale = True
+        self._latest: ui.element | None = None  # the content being built or shown last
 
     async def build(self) -> None:
+        """Build the new content hidden beside the old one, then swap them at once: the browser
+        draws the panel in one step, never empty or half built while the database answers."""
         self.stale = False
-        self.container.clear()
         with self.container:
-            await self.panel.build()
+            fresh = ui.column().classes("w-full gap-3")
+            fresh.set_visibility(False)
+        self._latest = fresh
+        try:
+            with fresh:
+                await self.panel.build()
+        except BaseException:
+            _discard(fresh)
+            raise
+        if fresh is not self._latest:  # cleared, or a newer build started (two quick taps)
+            _discard(fresh)
+            return
+        for child in list(self.container):
+            if child is not fresh:
+                child.delete()
+        fresh.set_visibility(True)
 
     def clear(self) -> None:
         self.stale = True
+        self._latest = None  # a build on its way is for what was cleared: it does not show
         self.container.clear()
 
     async def update_badge(self) -> None:
         text = await self.panel.badge()
         self.badge.set_text(text or "")
         self.badge.set_visibility(bool(text))
+
+
+def _discard(element: ui.element) -> None:
+    """Delete content whose build was overtaken, with what was built into it after a clear
+    had already deleted it (the build was awaiting the database)."""
+    if element.is_deleted:
+        element.client.remove_elements(list(element.descendants()))
+    else:
+        element.delete()
 
 
 class AppShell:
@@ -56,6 +83,7 @@ class AppShell:
         self._notification: ui.notification | None = None
         self._lock_card: ui.card | None = None
         self._chip_shows: tuple | None = None  # what the racer chips show now
+        self._chips: RacerChips | None = None
         # Dialogs and notifications are created here, never inside content that a refresh
         # may delete while a handler is still running.
         self.root = ui.context.client.layout
@@ -140,8 +168,8 @@ class AppShell:
         if racer is not None:
             self.racer = racer
             self._render_chip()
-            for chip in self.chip_area:  # "racer-chip" is the one start() draws
-                chip.mark("racer-chip-early")
+            assert self._chips is not None
+            self._chips.header.mark("racer-chip-early")  # "racer-chip" once start() knows
 
     async def start(self) -> None:
         """Open the tab on its racer: the one it had, else this device's last, else the default.
@@ -163,6 +191,7 @@ class AppShell:
         self.save()
         self.selector.ready.set()  # a tap on the chip sent with the page opens it from now on
         await self.render()
+        await self.selector.prepare()  # while the racer looks at the page, not after a tap
 
     async def _racer_or_default(self, racer_id: int | None) -> RacerProfile:
         if racer_id is not None:
@@ -197,15 +226,25 @@ class AppShell:
     # --- drawing -----------------------------------------------------------------------------
 
     async def render(self) -> None:
-        """Show the racer: the chip, the visible panel now, the hidden ones when opened."""
-        self._render_chip()
+        """Show the racer: the chip, the visible panel now, the hidden ones when opened.
+
+        The visible panel is swapped for the racer's when it is built, and the chip changes
+        right then, so that the browser draws the header and the tab in one update."""
+        visible = self.hosts.get(self.tabs.value)
         for host in self.hosts.values():
             # Nothing of the previous racer stays on the page, not even in a hidden tab.
-            host.clear()
+            if host is visible:
+                host.stale = True
+            else:
+                host.clear()
         if not self._may_show():
+            if visible is not None:
+                visible.clear()
+            self._render_chip()
             self._locked_out()
             return
         await self._build_visible()
+        self._render_chip()
         for host in self.hosts.values():
             await host.update_badge()
 
@@ -290,49 +329,17 @@ class AppShell:
         self.tabs.set_value(key)
 
     def _render_chip(self) -> None:
+        """The racer on the header's chip and on the bottom bar's Racer button: built once,
+        then only their texts change."""
         assert self.racer is not None
+        if self._chips is None:
+            self._chips = RacerChips(self.chip_area, self.thumb_chip, self.selector.open)
         shows = (self.racer.id, self.racer.name, self.racer.is_default)
-        if shows == self._chip_shows and list(self.chip_area):
-            for chip in self.chip_area:  # the one sent with the page was right: keep it, so
-                chip.mark("racer-chip")  # that a tap already on its way is not lost
-            return
-        self._chip_shows = shows
-        self.thumb_chip.clear()
-        with self.thumb_chip:
-            with (
-                ui.button(on_click=self.selector.open)
-                .props("flat no-caps stack color=grey-10")
-                .classes("tap h-full px-1")
-                .mark("thumb-racer")
-            ):
-                avatar(
-                    profile_service.initials(self.racer.name), self.racer.is_default, small=True
-                ).props('aria-hidden="true"')
-                ui.label("Racer").classes("q-tab__label")
-                # Named by what it shows, plus whose and what it does for screen readers.
-                ui.label(f" {self.racer.name}: switch racer").classes("sr-only")
-        self.chip_area.clear()
-        with self.chip_area:
-            with (
-                ui.button(on_click=self.selector.open)
-                .props("flat no-caps rounded")
-                .classes("tap text-white bg-slate-800 px-2")
-                .mark("racer-chip")
-            ):
-                with ui.row().classes("items-center gap-2 no-wrap"):
-                    avatar(
-                        profile_service.initials(self.racer.name), self.racer.is_default, small=True
-                    ).props('aria-hidden="true"')  # the name follows; initials would be noise
-                    ui.label(self.racer.name).classes(
-                        "font-semibold max-w-[9rem] sm:max-w-xs truncate"
-                    ).mark("current-racer-name")
-                    # Named by what it shows (the name), plus what it does for screen readers.
-                    ui.label(": switch racer").classes("sr-only")
-                    if self.racer.is_default:
-                        ui.icon("star", size="20px").classes("text-amber-400").mark(
-                            "current-racer-star"
-                        )
-                    ui.icon("expand_more", size="20px")
+        if shows != self._chip_shows:
+            self._chip_shows = shows
+            self._chips.show(self.racer.name, self.racer.is_default)
+        # The one sent with the page is kept when right, so that a tap on its way is not lost.
+        self._chips.header.mark("racer-chip")
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -370,3 +377,52 @@ class AppShell:
         self.save()
         await self.render()
         self.notify(f"Now working as {self.racer.name}", type="positive")
+
+
+class RacerChips:
+    """The racer chip in the header and the Racer button of a phone's bottom bar."""
+
+    def __init__(self, header_area: ui.element, thumb_area: ui.element, on_click) -> None:
+        with (
+            thumb_area,
+            ui.button(on_click=on_click)
+            .props("flat no-caps stack color=grey-10")
+            .classes("tap h-full px-1")
+            .mark("thumb-racer"),
+        ):
+            self.thumb_avatar = avatar("", False, small=True)
+            ui.label("Racer").classes("q-tab__label")
+            # Named by what it shows, plus whose and what it does for screen readers.
+            self.thumb_name = ui.label().classes("sr-only")
+        with header_area:
+            with (
+                ui.button(on_click=on_click)
+                .props("flat no-caps rounded")
+                .classes("tap text-white bg-slate-800 px-2")
+                .mark("racer-chip") as self.header
+            ):
+                with ui.row().classes("items-center gap-2 no-wrap"):
+                    # The name follows; initials would be noise to a screen reader.
+                    self.avatar = avatar("", False, small=True)
+                    self.name = (
+                        ui.label()
+                        .classes("font-semibold max-w-[9rem] sm:max-w-xs truncate")
+                        .mark("current-racer-name")
+                    )
+                    # Named by what it shows (the name), plus what it does for screen readers.
+                    ui.label(": switch racer").classes("sr-only")
+                    self.star = (
+                        ui.icon("star", size="20px")
+                        .classes("text-amber-400")
+                        .mark("current-racer-star")
+                    )
+                    ui.icon("expand_more", size="20px")
+
+    def show(self, name: str, is_default: bool) -> None:
+        initials = profile_service.initials(name)
+        for circle in (self.avatar, self.thumb_avatar):
+            circle.set_text(initials)
+            circle.classes(add="default") if is_default else circle.classes(remove="default")
+        self.name.set_text(name)
+        self.thumb_name.set_text(f" {name}: switch racer")
+        self.star.set_visibility(is_default)

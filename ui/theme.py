@@ -1,8 +1,18 @@
 """Colours, type and shared styles: high contrast for sunlight, 48 px touch targets."""
 
-from nicegui import ui
+import hashlib
+from pathlib import Path
+
+from nicegui import app, ui
 
 from ui import browser
+from ui.components import SHEET_CSS
+
+# Tailwind's classes, compiled at build time (scripts/build-css.sh): the browser loads one small
+# stylesheet instead of running Tailwind's compiler at every page load and after every change
+# that brings new classes onto the page (which restyled the whole page, a dialog's first
+# opening included).
+TAILWIND_CSS = Path(__file__).parent / "static" / "tailwind.css"
 
 PRIMARY = "#C2410C"  # burnt orange: 5.2:1 against white
 INK = "#0F172A"
@@ -84,7 +94,17 @@ def apply() -> None:
         negative="#B91C1C",
         info="#1E40AF",
     )
-    ui.add_css(CSS)
+    ui.add_css(CSS + SHEET_CSS)
     # Sentence case reads faster than capitals on a small screen.
     ui.button.default_props("no-caps")
     browser.install()
+
+
+def register() -> None:
+    """Serve the compiled Tailwind stylesheet and link it from every page (once, at startup).
+
+    The address carries the stylesheet's hash, so a phone's cached copy is never stale.
+    """
+    version = hashlib.sha256(TAILWIND_CSS.read_bytes()).hexdigest()[:12]
+    app.add_static_file(local_file=TAILWIND_CSS, url_path="/tailwind.css", max_cache_age=86400)
+    ui.add_head_html(f'<link rel="stylesheet" href="/tailwind.css?v={version}">', shared=True)

@@ -33,6 +33,7 @@ from tests.browser.test_phone_flows import assert_fits_phone, chip, open_app
 from tests.browser.test_scoreboard_phone import seed
 from tests.conftest import unavailable
 from tests.servers import ROOT, PitboxServer
+from ui.components import OPEN_DIALOGS
 from ui.theme import BACKGROUND, PRIMARY
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -134,7 +135,7 @@ def test_dialogs_pass_axe(server, phone, tmp_path, axe_script):
     findings = Findings(axe_script)
 
     chip(phone).click()
-    dialog = phone.locator(".q-dialog")
+    dialog = phone.locator(OPEN_DIALOGS)
     expect(dialog.get_by_text("New racer")).to_be_visible()
     findings.audit(phone, "racer selector")
 
@@ -146,17 +147,17 @@ def test_dialogs_pass_axe(server, phone, tmp_path, axe_script):
     expect(dialog.get_by_text("Sam", exact=True)).to_be_visible()
 
     dialog.get_by_text("Sam", exact=True).click()
-    warning = phone.locator(".q-dialog").filter(has_text="Switch to Sam?")
+    warning = phone.locator(OPEN_DIALOGS).filter(has_text="Switch to Sam?")
     expect(warning).to_be_visible()
     findings.audit(phone, "switch warning")
     warning.get_by_role("button", name="Cancel").click()
     expect(warning).to_have_count(0)
     phone.keyboard.press("Escape")
-    expect(phone.locator(".q-dialog")).to_have_count(0)
+    expect(phone.locator(OPEN_DIALOGS)).to_have_count(0)
 
     phone.get_by_role("tab", name="Scoreboard").click()
     phone.get_by_role("button", name="Delete Practice 1").click()
-    confirmation = phone.locator(".q-dialog").filter(has_text="Delete Practice 1?")
+    confirmation = phone.locator(OPEN_DIALOGS).filter(has_text="Delete Practice 1?")
     expect(confirmation).to_be_visible()
     findings.audit(phone, "delete confirmation")
     findings.check()

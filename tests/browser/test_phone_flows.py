@@ -3,6 +3,7 @@
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
+from ui.components import OPEN_DIALOGS
 
 
 def open_app(page: Page, url: str) -> None:
@@ -65,7 +66,7 @@ def test_first_run_and_selector_on_a_phone(server, phone):
     phone.get_by_label("Name", exact=True).fill("Lena")
     phone.get_by_role("button", name="Save").click()
     expect(phone.get_by_text("Added Lena")).to_be_visible()
-    expect(phone.locator(".q-dialog").get_by_text("Lena", exact=True)).to_be_visible()
+    expect(phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True)).to_be_visible()
     assert_fits_phone(phone)
     assert_tap_targets(phone)
     shot(phone, "phone-selector")
@@ -87,7 +88,7 @@ def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone)
     open_selector(phone)
     create_racer(phone, "Lena")
     create_racer(phone, "<b>Mika</b>")
-    dialog = phone.locator(".q-dialog")
+    dialog = phone.locator(OPEN_DIALOGS)
     expect(dialog.get_by_text("Lena", exact=True)).to_be_visible()
     expect(dialog.get_by_text("<b>Mika</b>", exact=True)).to_be_visible()  # as text
     expect(dialog.get_by_text("This tab", exact=True)).to_be_visible()
@@ -98,7 +99,7 @@ def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone)
     ).to_be_visible()  # what the card shows, said to a screen reader too
     for name in ("Delete", "Edit", "Export", "Make default"):  # choosing only
         expect(dialog.get_by_role("button", name=name)).to_have_count(0)
-    assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []
+    assert phone.evaluate(UNNAMED_BUTTONS, OPEN_DIALOGS) == []
     assert_fits_phone(phone)
     assert_tap_targets(phone)
     shot(phone, "phone-selector-choose")
@@ -116,7 +117,7 @@ def test_cards_are_for_choosing_and_manage_mode_has_named_actions(server, phone)
     ):
         expect(dialog.get_by_role("button", name=name)).to_be_visible()  # fmt: skip
     expect(dialog.get_by_text("Default", exact=True)).to_have_count(2)  # the tag and the action
-    assert phone.evaluate(UNNAMED_BUTTONS, ".q-dialog") == []
+    assert phone.evaluate(UNNAMED_BUTTONS, OPEN_DIALOGS) == []
     assert_fits_phone(phone)
     assert_tap_targets(phone)
     expect(phone.locator(".q-notification")).to_have_count(0)  # "Added ..." gone: a clear view
@@ -147,8 +148,8 @@ def test_start_session_then_switch_with_warning(server, phone):
     open_selector(phone)
     create_racer(phone, "Lena")
     expect(phone.get_by_text("In session")).to_be_visible()
-    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
-    warning = phone.locator(".q-dialog").filter(has_text="Switch to Lena?")
+    phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True).click()
+    warning = phone.locator(OPEN_DIALOGS).filter(has_text="Switch to Lena?")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("Session “Hilltop practice”")
     expect(warning).not_to_contain_text("pending")  # nothing waiting: nothing to say about it
@@ -162,7 +163,7 @@ def test_start_session_then_switch_with_warning(server, phone):
 
     # Back to Default Racer: the session is there again, where it was left.
     open_selector(phone)
-    phone.locator(".q-dialog").get_by_text("Default Racer", exact=True).click()
+    phone.locator(OPEN_DIALOGS).get_by_text("Default Racer", exact=True).click()
     expect(phone.get_by_text("Active session")).to_be_visible()
     expect(phone.get_by_text("Hilltop practice")).to_be_visible()
     shot(phone, "phone-session-resumed")
@@ -196,7 +197,7 @@ def test_selector_on_a_desktop(server, browser):
         for name in ("Lena", "Coach Mike"):
             create_racer(page, name)
         shot(page, "desktop-selector")
-        cards = page.locator(".q-dialog .racer-card")
+        cards = page.locator(OPEN_DIALOGS).locator(".racer-card")
         boxes = [cards.nth(i).bounding_box() for i in range(3)]
         assert len({round(b["y"]) for b in boxes}) == 1, "desktop shows the cards side by side"
         manage_racers(page)
@@ -210,7 +211,7 @@ def test_a_tab_keeps_its_racer_across_a_server_restart(server, browser, phone):
     open_app(phone, server.url)
     open_selector(phone)
     create_racer(phone, "Lena")
-    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True).click()
     expect(phone.get_by_text("Now working as Lena")).to_be_visible()
     phone.get_by_label("Brand").fill("Xray")  # typed for Lena, never leaving the field
     phone.wait_for_timeout(1500)
@@ -242,7 +243,7 @@ def test_a_tab_whose_racer_was_deleted_during_a_restart_says_so(server, phone):
     open_app(phone, server.url)
     open_selector(phone)
     create_racer(phone, "Lena")
-    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True).click()
     expect(phone.get_by_text("Now working as Lena")).to_be_visible()
     server.stop()
     server.start()

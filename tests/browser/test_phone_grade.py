@@ -11,12 +11,13 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PHONE, shot
 from tests.browser.test_phone_flows import chip, create_racer, open_app, open_selector
 from tests.tcp_proxy import TcpProxy
+from ui.components import OPEN_DIALOGS
 
 LOCAL_DRAFTS = "Object.keys(localStorage).filter(k => k.startsWith('pitbox.draft|')).length"
 
 
 def open_dialogs(page: Page):
-    return page.locator(".q-dialog")
+    return page.locator(OPEN_DIALOGS)
 
 
 def test_back_closes_the_open_dialog_instead_of_leaving_the_app(server, phone):
@@ -58,7 +59,7 @@ def test_go_on_the_phone_keyboard_submits_the_form(server, phone):
     assert name.get_attribute("enterkeyhint") == "go"
     name.press("Enter")
     expect(phone.get_by_text("Added Lena")).to_be_visible()
-    expect(phone.locator(".q-dialog").get_by_text("Lena", exact=True)).to_have_count(1)
+    expect(phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True)).to_have_count(1)
     phone.keyboard.press("Escape")
     expect(open_dialogs(phone)).to_have_count(0)
 
@@ -219,7 +220,7 @@ def test_a_new_tab_on_the_same_phone_opens_on_the_racer_it_used_last(server, bro
         open_app(page, server.url)
         open_selector(page)
         create_racer(page, "Lena")
-        page.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+        page.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True).click()
         expect(chip(page)).to_contain_text("Lena")
 
         # A new tab on Lena's phone opens on Lena; a phone that never chose, on the default.

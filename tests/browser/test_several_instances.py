@@ -36,6 +36,7 @@ from tests.browser.test_phone_flows import (
 )
 from tests.conftest import _admin_url, _with_database, unavailable
 from tests.servers import ROOT, PitboxServer, Server, child_env, free_port
+from ui.components import OPEN_DIALOGS
 
 COOKIE = "pitbox_instance"  # deploy/haproxy.cfg
 INSTANCES = ("pitbox1", "pitbox2")
@@ -195,7 +196,7 @@ def test_a_tab_keeps_its_racer_and_typed_car_when_its_instance_restarts(cluster,
     open_app(phone, cluster.url)
     open_selector(phone)
     create_racer(phone, "Lena")
-    phone.locator(".q-dialog").get_by_text("Lena", exact=True).click()
+    phone.locator(OPEN_DIALOGS).get_by_text("Lena", exact=True).click()
     expect(phone.get_by_text("Now working as Lena")).to_be_visible()
     phone.get_by_label("Brand").fill("Tekno")  # "Add a car" is open: Lena has no cars yet
     deadline = time.monotonic() + 10

@@ -19,12 +19,19 @@ async def open_app(user: User) -> None:
 
 
 async def open_selector(user: User) -> None:
-    """Tap the racer chip and wait until the selector is open, its cards up to date (the
-    dialog and its cards stay on the page, closed, between opens)."""
+    """Tap the racer chip and wait until the selector is open and its cards show every racer
+    in the database (the sheet shows at once with the cards it kept, which are then checked
+    against the database)."""
     await user.should_see(marker="racer-chip")
     user.find(marker="racer-chip").click()
-    selector = user.find(marker="racer-selector").elements.pop().parent_slot.parent
-    await wait_for(lambda: selector.value, attempts=200)
+    await user.should_see(marker="racer-selector", retries=200)
+    sheet = user.find(marker="racer-selector").elements.pop().parent_slot.parent
+    racers = {f"racer-card-{i}" for i in await RacerProfile.all().values_list("id", flat=True)}
+
+    def cards() -> set[str]:
+        return {m for e in sheet.descendants() for m in e._markers if m.startswith("racer-card-")}
+
+    await wait_for(lambda: sheet.value and cards() == racers, attempts=200)
 
 
 async def manage(user: User) -> None:

@@ -46,6 +46,31 @@ async def racer_in_session(name: str = "Dad"):
     return racer, car, session
 
 
+# --- Tabs -----------------------------------------------------------------------------------
+
+
+async def test_quick_taps_on_the_tabs_leave_each_panel_drawn_once(user: User):
+    """A panel is built hidden and swapped in when done; a tap that comes while a build is
+    still waiting for the database replaces it instead of adding a second copy."""
+    racer, car = await racer_with_car()
+    await open_app(user)
+    await user.should_see(marker=f"car-{car.id}")
+    for _ in range(3):  # no waiting between the taps
+        user.find(marker="tab-event").click()
+        user.find(marker="tab-garage").click()
+    garage_panel = user.find(marker="panel-garage").elements.pop()
+
+    def drawn_once() -> bool:
+        shown = [child for child in garage_panel if child.visible]
+        cards = [e for e in garage_panel.descendants() if f"car-{car.id}" in e._markers]
+        return len(list(garage_panel)) == 1 and len(shown) == 1 and len(cards) == 1
+
+    await wait_for(drawn_once, attempts=200)
+    await asyncio.sleep(0.3)  # and it stays so once every build has finished
+    assert drawn_once()
+    await user.should_see(f"{racer.name}'s garage")
+
+
 # --- Garage ---------------------------------------------------------------------------------
 
 

@@ -19,6 +19,11 @@
   const isDialog = (node) => node.nodeType === 1 && node.classList.contains("q-dialog");
   const dialogsIn = (node) =>
     node.nodeType !== 1 ? [] : isDialog(node) ? [node] : [...node.querySelectorAll(".q-dialog")];
+  // A sheet (ui/components.py: Sheet) is a dialog that stays on the page while closed, hidden.
+  const isSheet = (node) => node.nodeType === 1 && node.classList.contains("pit-sheet");
+  const sheetsIn = (node) =>
+    node.nodeType !== 1 ? [] : isSheet(node) ? [node] : [...node.querySelectorAll(".pit-sheet")];
+  const showing = (dialog) => dialog.isConnected && !dialog.classList.contains("hidden");
 
   function dialogOpened(dialog) {
     if (open.has(dialog)) return; // reported twice: with its portal and alone
@@ -30,13 +35,42 @@
   }
 
   function dialogClosed(dialog) {
-    if (!dialog.isConnected) open.delete(dialog);
+    if (!showing(dialog)) open.delete(dialog);
+  }
+
+  // A sheet opens and closes by its class; it takes the focus, as a dialog does, and gives it
+  // back to what had it (the racer chip) when it closes.
+  function watchSheet(sheet) {
+    if (sheet.pitboxWatched) return;
+    sheet.pitboxWatched = true;
+    let was = false;
+    const changed = () => {
+      const now = showing(sheet);
+      if (now === was) return;
+      was = now;
+      if (now) {
+        closedByBack.delete(sheet);
+        sheet.pitboxReturnFocus = document.activeElement;
+        dialogOpened(sheet);
+        sheet.focus({ preventScroll: true });
+      } else {
+        dialogClosed(sheet);
+        const back = sheet.pitboxReturnFocus;
+        sheet.pitboxReturnFocus = null;
+        const active = document.activeElement;
+        if (back?.isConnected && (!active || active === document.body || sheet.contains(active))) {
+          back.focus({ preventScroll: true });
+        }
+      }
+    };
+    new MutationObserver(changed).observe(sheet, { attributes: true, attributeFilter: ["class"] });
+    changed();
   }
 
   window.addEventListener("popstate", () => {
     entries = Math.max(0, entries - 1);
-    const showing = [...open].filter((d) => d.isConnected && !closedByBack.has(d));
-    const top = showing[showing.length - 1];
+    const shown = [...open].filter((d) => showing(d) && !closedByBack.has(d));
+    const top = shown[shown.length - 1];
     if (!top) {
       // Nothing to close: this Back means leave. Skip the entries old dialogs left behind.
       if (entries > 0) history.go(-(entries + 1));
@@ -46,15 +80,24 @@
     }
     closedByBack.add(top);
     // The backdrop's click is how Quasar dismisses a dialog; the server hears it as "closed".
-    top.querySelector(".q-dialog__backdrop")?.click();
+    // A sheet is its own backdrop.
+    (isSheet(top) ? top : top.querySelector(".q-dialog__backdrop"))?.click();
     // A dialog that refuses to close (a persistent one) gets its entry back.
     setTimeout(() => {
-      if (top.isConnected) {
+      if (showing(top)) {
         closedByBack.delete(top);
         entries += 1;
         history.pushState({ pitboxDialog: entries }, "");
       }
     }, 600);
+  });
+
+  // Escape closes a sheet on top, wherever the focus is (Quasar does so for its dialogs).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const shown = [...open].filter((d) => showing(d));
+    const top = shown[shown.length - 1];
+    if (top && isSheet(top)) top.click();
   });
 
   // --- Typed input kept on the phone -------------------------------------------------------
@@ -174,12 +217,13 @@
     if (node.nodeType !== 1) return;
     nameLoadingBars(node);
     for (const dialog of dialogsIn(node)) dialogOpened(dialog);
+    for (const sheet of sheetsIn(node)) watchSheet(sheet);
     const fields = node.matches?.("[data-draft]") ? [node] : [...node.querySelectorAll("[data-draft]")];
     for (const field of fields) restore(field);
   }
 
   function removed(node) {
-    for (const dialog of dialogsIn(node)) dialogClosed(dialog);
+    for (const dialog of [...dialogsIn(node), ...sheetsIn(node)]) dialogClosed(dialog);
   }
 
   function start() {
@@ -190,6 +234,7 @@
       }
     }).observe(document.body, { childList: true, subtree: true });
     document.querySelectorAll("[data-draft]").forEach(restore);
+    document.querySelectorAll(".pit-sheet").forEach(watchSheet);
     nameLoadingBars(document.body);
     watchConnection();
   }
