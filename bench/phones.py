@@ -38,6 +38,7 @@ class SocketPhone:
         self.http = http
         self.sio = socketio.AsyncClient(reconnection=False)
         self.elements: dict[str, dict] = {}
+        self._ids: dict[str, str] = {}  # marker -> element id, while that element exists
         self.client_id = ""
         self.next_message_id = 0
         self.changed = asyncio.Event()
@@ -139,10 +140,24 @@ class SocketPhone:
     # --- acting -----------------------------------------------------------------------------
 
     async def element_id(self, marker: str) -> str:
+        """The id of the element marked ``marker``: asked of the server once, and again only
+        once that element is gone (ids are never reused within a page), so that the server's
+        load is the phones' taps and keystrokes, not the benchmark looking for what to tap."""
+        known = self._ids.get(marker)
+        if known is not None and known in self.elements:
+            return known
         ids = await self.server.find(self.client_id, marker)
         if not ids:
             raise BenchError(f"no element marked {marker!r} on the page")
-        return ids[0].removeprefix("c")
+        self._ids[marker] = ids[0].removeprefix("c")
+        return self._ids[marker]
+
+    async def has(self, marker: str) -> bool:
+        try:
+            await self.element_id(marker)
+        except BenchError:
+            return False
+        return True
 
     async def emit(self, element_id: str, event_type: str, *args) -> float:
         """Send the event a browser would send for this element; the moment it was sent."""
@@ -211,7 +226,7 @@ async def _loop(phone: SocketPhone, racers: list[Racer], rounds: int, think: flo
             step = "selector closes"
             await phone.until(lambda: not phone.text(DIALOGS).strip())
             step = "type a brand"  # letter by letter, leave the field, then clear it
-            if await phone.server.find(phone.client_id, "garage.add_car.brand"):
+            if await phone.has("garage.add_car.brand"):
                 brand = await phone.element_id("garage.add_car.brand")
                 typed = ""
                 for letter in f"Tekno {n}":
