@@ -4,6 +4,7 @@ the empty state and the confirm dialog."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable
+from html import escape
 from typing import Any, NamedTuple, TypeVar
 
 from nicegui import ui
@@ -102,6 +103,35 @@ def once_at_a_time(
 def named_dialog(name: str) -> ui.dialog:
     """A dialog named for screen readers (Quasar's dialog element has the dialog role)."""
     return named(ui.dialog(), name)
+
+
+_BUTTON_LOOKS = {
+    "outline": "q-btn--outline q-btn--rectangle text-primary",
+    "round": "q-btn--flat q-btn--round text-grey-9",
+}
+
+
+def light_button(label: str | None, icon: str, *, on_click: Callable, look: str) -> ui.html:
+    """A button with ``ui.button``'s look (Quasar's own classes: focus, hover, the outline) as
+    a plain ``<button>``, without a Vue component behind it: for buttons repeated in lists that
+    are drawn again at every switch of racer (the garage's cars). ``label`` is escaped; ``look``
+    is "outline" or "round" (an icon only: name it with ``named``)."""
+    text = f'<span class="block">{escape(label)}</span>' if label else ""
+    side = " on-left" if label else ""
+    button = ui.html(
+        '<span class="q-focus-helper"></span>'
+        '<span class="q-btn__content text-center col items-center q-anchor--skip justify-center '
+        f'row"><i class="q-icon notranslate material-icons{side}" aria-hidden="true">{icon}</i>'
+        f"{text}</span>",
+        sanitize=False,  # only the escaped label is not ours
+        tag="button",
+    )
+    button.classes(
+        "q-btn q-btn-item non-selectable no-outline q-btn--actionable q-focusable q-hoverable "
+        f"q-btn--no-uppercase {_BUTTON_LOOKS[look]}"
+    ).props("type=button")
+    button.on("click", on_click)
+    return button
 
 
 class Sheet(ui.element):

@@ -291,9 +291,9 @@ def test_lighthouse_accessibility_and_best_practices(lighthouse_scores):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not met: NiceGUI's client-side rendering (Vue, Quasar and the Tailwind runtime "
-    "load and run before the first paint) scores 0.4-0.6 here, an empty NiceGUI page 0.7-0.8 "
-    "on the same machine; see docs/audits.md. Strict: remove this mark once it passes.",
+    reason="not met: NiceGUI's client-side rendering (Vue and Quasar load and run before the "
+    "first paint) scores 0.7-0.75 here, an empty NiceGUI page 0.7-0.8 on the same machine; "
+    "see docs/audits.md. Strict: remove this mark once it passes.",
 )
 def test_lighthouse_performance(lighthouse_scores):
     assert_threshold(lighthouse_scores, "performance")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from nicegui import ui
 
 from models import Vehicle
@@ -14,6 +16,7 @@ from ui.components import (
     confirm,
     dialog_card,
     empty_state,
+    light_button,
     named,
     once_at_a_time,
     plural,
@@ -52,26 +55,38 @@ class GaragePanel(Panel):
     # --- the list ---------------------------------------------------------------------------
 
     def _car_card(self, car: Vehicle, others: list[Vehicle]) -> None:
-        with ui.card().classes("w-full pit-card gap-1").mark(f"car-{car.id}"):
-            with ui.row().classes("items-center gap-3 no-wrap w-full"):
-                ui.icon("directions_car", size="32px").classes("text-slate-600").props(
-                    'aria-hidden="true"'
-                )
-                with ui.column().classes("gap-0 min-w-0 grow"):
-                    ui.label(car.display_name).classes("font-bold text-base break-words")
-                    details = [car.full_name] if car.nickname else []
-                    if car.transponder:
-                        details.append(f"Transponder {car.transponder}")
-                    if details:
-                        ui.label(" · ".join(details)).classes("text-slate-700 text-sm")
-                more = ui.button(
-                    icon="more_vert", on_click=lambda c=car: self.car_actions(c, others)
-                )
-                named(more, f"More for {car.display_name}").props("flat round color=grey-9")
-                more.classes("tap").mark(f"car-menu-{car.id}")
-            ui.button(
-                "Reference setup", icon="tune", on_click=lambda c=car: self.edit_reference(c)
-            ).props("outline no-caps").classes("tap w-full").mark(f"reference-{car.id}")
+        """A car: what it is, its less frequent actions and its reference setup. Four light
+        elements (a card's look, escaped HTML, plain buttons), not a dozen components: the
+        garage is drawn again at every switch of racer."""
+        details = [car.full_name] if car.nickname else []
+        if car.transponder:
+            details.append(f"Transponder {car.transponder}")
+        more_text = (
+            f'<span class="block text-slate-700 text-sm">{escape(" · ".join(details))}</span>'
+            if details
+            else ""
+        )
+        with (
+            ui.element("div")
+            .classes("q-card w-full pit-card p-4 grid grid-cols-[1fr_auto] items-center gap-x-3")
+            .mark(f"car-{car.id}")
+        ):
+            ui.html(
+                '<span class="flex items-center gap-3 no-wrap">'
+                '<i class="q-icon notranslate material-icons text-slate-600 text-[32px]" '
+                'aria-hidden="true">directions_car</i><span class="block min-w-0 grow">'
+                f'<span class="block font-bold text-base break-words">'
+                f"{escape(car.display_name)}</span>{more_text}</span></span>",
+                sanitize=False,  # the car's texts are escaped
+            ).classes("min-w-0")
+            more = light_button(
+                None, "more_vert", on_click=lambda c=car: self.car_actions(c, others), look="round"
+            )
+            named(more, f"More for {car.display_name}").classes("tap").mark(f"car-menu-{car.id}")
+            light_button(
+                "Reference setup", "tune", on_click=lambda c=car: self.edit_reference(c),
+                look="outline",
+            ).classes("tap w-full col-span-2 mt-1").mark(f"reference-{car.id}")  # fmt: skip
 
     def _add_form(self, *, open_: bool) -> None:
         form = DraftForm(self.ctx, ADD_FORM)
