@@ -57,7 +57,8 @@ class PanelHost:
     def clear(self) -> None:
         self.stale = True
         self._latest = None  # a build on its way is for what was cleared: it does not show
-        self.container.clear()
+        if list(self.container):  # a tab never opened has nothing to clear (and sends nothing)
+            self.container.clear()
 
     async def update_badge(self) -> None:
         text = await self.panel.badge()
