@@ -68,10 +68,9 @@ class Workspace:
             drafts.check_draft(form, values)
         except ValidationError:
             return False
-        if drafts.has_input(values):
-            self.form_drafts[form] = dict(values)
-        else:
-            self.form_drafts.pop(form, None)
+        # A form emptied here stays as an empty entry: a draft saved before the clearing is
+        # dropped when the tab leaves the racer (switch_to), not left to come back.
+        self.form_drafts[form] = dict(values) if drafts.has_input(values) else {}
         return True
 
     def forget_typed(self, racer_id: int, form: str) -> None:
@@ -115,10 +114,13 @@ async def switch_to(old: Workspace, racer_id: int, *, keep_drafts: bool) -> Work
     racer's saved drafts from the database.
     """
     if old.racer_id is not None:
-        for form in old.unsaved_forms():
-            if keep_drafts:
+        unsaved = set(old.unsaved_forms())
+        for form in old.form_drafts:
+            if keep_drafts and form in unsaved:
                 await drafts.save_draft(old.racer_id, form, old.form_drafts[form])
             else:
+                # Dropped, or emptied in this tab (cleared fields): an older draft saved before
+                # the clearing must not come back as the racer's unsaved input.
                 await drafts.discard_draft(old.racer_id, form)
     return await open_workspace(racer_id)
 

@@ -225,8 +225,9 @@ def test_typed_input_of_an_unknown_form_or_too_large_is_not_kept():
     assert not tab.keep_typed(1, "garage.add_car", {"notes": float("nan")})
     assert tab.form_drafts == {}
     assert tab.keep_typed(1, "garage.add_car", {"brand": "Mugen"})
-    assert tab.keep_typed(1, "garage.add_car", {"brand": ""})  # emptied: forgotten
-    assert tab.form_drafts == {}
+    assert tab.keep_typed(1, "garage.add_car", {"brand": ""})  # emptied: no unsaved input,
+    assert tab.unsaved_forms() == [] and tab.typed("garage.add_car") == {}
+    assert tab.form_drafts == {"garage.add_car": {}}  # but the form is known to be emptied
 
 
 def test_typed_values_are_copied_not_shared():
@@ -302,3 +303,19 @@ async def test_switching_keeps_or_drops_the_old_racers_typed_input(two_racers, k
     # Late input for Dad's form lands nowhere.
     assert not new.keep_typed(dad.id, "garage.add_car", {"brand": "Mugen MBX8R"})
     assert await drafts.load_drafts(lena.id) == {"event.session": {"name": "Hers"}}
+
+
+@pytest.mark.parametrize("keep_drafts", [True, False])
+async def test_a_form_cleared_just_before_a_switch_leaves_no_older_draft(two_racers, keep_drafts):
+    """Typed, saved on leaving the field, then cleared and switched away within the second in
+    which the clearing would have been saved: the cleared form is no draft of the racer's."""
+    dad, lena = two_racers
+    await drafts.save_draft(dad.id, "garage.add_car", {"brand": "Tekno 4"})  # left the field
+    tab = await workspaces.open_workspace(dad.id)
+    assert tab.keep_typed(dad.id, "garage.add_car", {"brand": ""})  # then cleared it
+
+    await workspaces.switch_to(tab, lena.id, keep_drafts=keep_drafts)
+
+    assert await drafts.load_drafts(dad.id) == {}
+    back = await workspaces.open_workspace(dad.id)
+    assert back.unsaved_forms() == []  # coming back, switching away asks nothing
