@@ -289,10 +289,11 @@ class RacerSelector:
             except TimeoutError:
                 return
         self._set_managing(False)
-        if self._profiles is None:  # not prepared yet
+        if self._profiles is None:  # not prepared yet: built now, from the database
             await self.refresh()
-        else:  # out of manage mode, "This tab" on the tab's racer; no query yet
-            self.show(self._profiles)
+            self.dialog.open()
+            return
+        self.show(self._profiles)  # out of manage mode, "This tab" on the tab's racer
         self.dialog.open()
         await self.refresh()
 
