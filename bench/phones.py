@@ -225,6 +225,10 @@ async def _loop(phone: SocketPhone, racers: list[Racer], rounds: int, think: flo
             current = target
             step = "selector closes"
             await phone.until(lambda: not phone.text(DIALOGS).strip())
+            step = "unfold Add a car"  # folded once the racer has a car, built when unfolded
+            if not await phone.has("garage.add_car.brand") and await phone.has("add-car"):
+                await phone.emit(await phone.element_id("add-car"), "update:modelValue", True)
+                await phone.until(lambda: "Brand" in phone.text("q-page-container"))
             step = "type a brand"  # letter by letter, leave the field, then clear it
             if await phone.has("garage.add_car.brand"):
                 brand = await phone.element_id("garage.add_car.brand")

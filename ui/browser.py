@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -30,20 +31,37 @@ _CSS = """
 """
 
 
+def serve(local_file: Path, url_path: str) -> str:
+    """Serve a static file (once, at startup); its address for pages, with the file's hash in
+    it, so that a phone's cached copy of an older release is never used."""
+    app.add_static_file(local_file=local_file, url_path=url_path, max_cache_age=86400)
+    return f"{url_path}?v={hashlib.sha256(local_file.read_bytes()).hexdigest()[:12]}"
+
+
+_address = _URL
+
+
 def register() -> None:
     """Serve the script (once, at startup)."""
-    app.add_static_file(local_file=_SCRIPT, url_path=_URL)
+    global _address
+    _address = serve(_SCRIPT, _URL)
 
 
 def install() -> None:
     """Load the script and its styles on this page."""
-    ui.add_head_html(f'<script src="{_URL}" defer></script>')
+    ui.add_head_html(f'<script src="{_address}" defer></script>')
     ui.add_css(_CSS)
 
 
 def keep_locally(element: Element, racer_id: int, form: str, field: str) -> None:
     """Keep what is typed into ``element`` in the browser too, under its racer and form."""
     element.props(f'data-draft="{racer_id}|{form}|{field}"')
+
+
+def local_copies_prop(racer_id: int, form: str) -> str:
+    """The prop of an element that folds ``form`` away: the browser unfolds it (a click on
+    its toggle) when it holds copies of that form's input the server never received."""
+    return f'data-draft-form="{racer_id}|{form}"'
 
 
 def _run(client: Client, code: str) -> None:

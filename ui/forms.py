@@ -103,6 +103,12 @@ class DraftForm:
     def has_draft(self) -> bool:
         return drafts.has_input(self.keeper.draft)
 
+    @property
+    def local_copies_prop(self) -> str:
+        """For the element that folds this form away: the browser unfolds it when it holds
+        copies of input the server never received (see ``browser.keep_locally``)."""
+        return browser.local_copies_prop(self.keeper.racer_id, self.name)
+
     def add(
         self,
         key: str,

@@ -1,9 +1,8 @@
 """Colours, type and shared styles: high contrast for sunlight, 48 px touch targets."""
 
-import hashlib
 from pathlib import Path
 
-from nicegui import app, ui
+from nicegui import ui
 
 from ui import browser
 from ui.components import SHEET_CSS
@@ -105,6 +104,5 @@ def register() -> None:
 
     The address carries the stylesheet's hash, so a phone's cached copy is never stale.
     """
-    version = hashlib.sha256(TAILWIND_CSS.read_bytes()).hexdigest()[:12]
-    app.add_static_file(local_file=TAILWIND_CSS, url_path="/tailwind.css", max_cache_age=86400)
-    ui.add_head_html(f'<link rel="stylesheet" href="/tailwind.css?v={version}">', shared=True)
+    address = browser.serve(TAILWIND_CSS, "/tailwind.css")
+    ui.add_head_html(f'<link rel="stylesheet" href="{address}">', shared=True)

@@ -125,6 +125,34 @@ def test_typing_during_a_dropped_wifi_survives_closing_the_page(pit_wifi):
     expect(page.get_by_label("Brand")).to_have_value("")
 
 
+def test_typing_offline_into_the_folded_add_car_form_unfolds_it_again(pit_wifi):
+    """Once the racer has a car, "Add a car" is folded and its fields are built only when it
+    is unfolded; what was typed into it offline unfolds it again when the page reopens."""
+    proxied, context, url = pit_wifi
+    page = context.new_page()
+    open_app(page, url)
+    page.get_by_label("Brand").fill("Xray")
+    page.get_by_label("Model").fill("XB8")
+    page.get_by_role("button", name="Add car").click()
+    expect(page.get_by_text("Xray XB8", exact=True)).to_be_visible()
+    expect(page.get_by_label("Brand")).to_have_count(0)  # folded, and not built
+
+    page.get_by_text("Add a car").click()
+    proxied.cut()
+    expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
+    page.get_by_label("Brand").fill("Mugen")
+    assert page.evaluate(LOCAL_DRAFTS) == 1
+    page.close()
+
+    proxied.restore()
+    page = context.new_page()
+    open_app(page, url)
+    expect(page.get_by_label("Brand")).to_have_value("Mugen")
+    page.wait_for_function(f"{LOCAL_DRAFTS} === 0", timeout=10_000)  # the server has it too
+    page.reload()  # now the server's draft keeps the form unfolded
+    expect(page.get_by_label("Brand")).to_have_value("Mugen")
+
+
 def test_a_page_that_reconnects_keeps_what_was_typed(pit_wifi):
     proxied, context, url = pit_wifi
     page = context.new_page()

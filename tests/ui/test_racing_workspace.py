@@ -10,7 +10,7 @@ from nicegui.testing import User
 from models import ChangeSource, ChangeStatus, RaceSession, SessionStatus, SetupChange, Vehicle
 from models.setup_sheet import EXAMPLE_SETUP
 from services import drafts, garage, profile_service, sessions, setups
-from tests.ui.test_racer_selector import open_app, type_into, wait_for
+from tests.ui.test_racer_selector import open_app, type_into, unfold, wait_for
 
 
 async def field(user: User, marker: str):
@@ -109,8 +109,7 @@ async def test_add_edit_and_delete_a_car(user: User):
 async def test_the_same_car_twice_is_refused_beside_the_model(user: User):
     racer, _ = await racer_with_car()
     await open_app(user)
-    await user.should_see(marker="add-car")
-    user.find(marker="add-car").click()
+    await unfold(user, "add-car")
     await type_into(user, "garage.add_car.brand", "tekno")
     await type_into(user, "garage.add_car.model", "nb48 2.2")
     user.find(marker="add-car-submit").click()

@@ -144,6 +144,19 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // A form folded away (data-draft-form="racer|form", its fields built only when unfolded)
+  // unfolds by itself when this phone holds input of it the server never received.
+  function unfoldKept(folder) {
+    if (folder.dataset.unfolded || !folder.classList.contains("q-expansion-item--collapsed")) return;
+    const start = `${PREFIX}${folder.dataset.draftForm}|`;
+    const kept = Object.keys(localStorage).some(
+      (key) => key.startsWith(start) && String(read(key.slice(PREFIX.length))?.value ?? "").trim() !== "",
+    );
+    if (!kept) return;
+    folder.dataset.unfolded = "1";
+    folder.querySelector(".q-item")?.click();
+  }
+
   const drafts = {
     // The server saved these values of a form: the phone's copies of them are not needed.
     saved(racer, form, values) {
@@ -220,6 +233,8 @@
     for (const sheet of sheetsIn(node)) watchSheet(sheet);
     const fields = node.matches?.("[data-draft]") ? [node] : [...node.querySelectorAll("[data-draft]")];
     for (const field of fields) restore(field);
+    const folders = node.matches?.("[data-draft-form]") ? [node] : [...node.querySelectorAll("[data-draft-form]")];
+    for (const folder of folders) unfoldKept(folder);
   }
 
   function removed(node) {
@@ -234,6 +249,7 @@
       }
     }).observe(document.body, { childList: true, subtree: true });
     document.querySelectorAll("[data-draft]").forEach(restore);
+    document.querySelectorAll("[data-draft-form]").forEach(unfoldKept);
     document.querySelectorAll(".pit-sheet").forEach(watchSheet);
     nameLoadingBars(document.body);
     watchConnection();

@@ -89,32 +89,47 @@ class GaragePanel(Panel):
             ).classes("tap w-full col-span-2 mt-1").mark(f"reference-{car.id}")  # fmt: skip
 
     def _add_form(self, *, open_: bool) -> None:
+        """The "Add a car" form, folded once the racer has a car. Folded, its fields are built
+        only when it is unfolded: the garage is drawn again at every switch of racer, and four
+        text fields are most of what the phone has to draw. Input typed into it that never
+        reached the server (a dropped Wi-Fi) unfolds it by itself when the page opens again
+        (``data-draft-form``, ``ui/static/pitbox.js``), and the fields take their copies back."""
         form = DraftForm(self.ctx, ADD_FORM)
-        with (
+        expansion = (
             ui.expansion("Add a car", icon="add", value=open_ or form.has_draft)
             .classes("w-full pit-card bg-white")
-            .props("header-class='text-base font-semibold'")
+            .props(f"header-class='text-base font-semibold' {form.local_copies_prop}")
             .mark("add-car")
-        ):
-            car_fields(form)
+        )
 
-            async def add() -> None:
-                form.clear_errors()
-                try:
-                    car = await garage.add_vehicle(form.keeper.racer_id, **form.values())
-                except ValidationError as exc:
-                    form.show_errors(exc.errors)
-                    return
-                except NotFoundError:  # the racer was deleted in another tab
-                    await self.ctx.refresh("racer")
-                    return
-                await form.submitted()
-                self.ctx.notify(f"Added {car.full_name}", type="positive")
-                await self.ctx.refresh("cars")
+        def unfolded() -> None:
+            if expansion.value and not form.fields:
+                with expansion:
+                    self._add_fields(form)
 
-            submit = ui.button("Add car", icon="add", on_click=once_at_a_time(add))
-            submit.classes("tap w-full mt-2").mark("add-car-submit")
-            submit_on_enter(submit, *form.fields.values())
+        expansion.on_value_change(unfolded)
+        unfolded()
+
+    def _add_fields(self, form: DraftForm) -> None:
+        car_fields(form)
+
+        async def add() -> None:
+            form.clear_errors()
+            try:
+                car = await garage.add_vehicle(form.keeper.racer_id, **form.values())
+            except ValidationError as exc:
+                form.show_errors(exc.errors)
+                return
+            except NotFoundError:  # the racer was deleted in another tab
+                await self.ctx.refresh("racer")
+                return
+            await form.submitted()
+            self.ctx.notify(f"Added {car.full_name}", type="positive")
+            await self.ctx.refresh("cars")
+
+        submit = ui.button("Add car", icon="add", on_click=once_at_a_time(add))
+        submit.classes("tap w-full mt-2").mark("add-car-submit")
+        submit_on_enter(submit, *form.fields.values())
 
     def car_actions(self, car: Vehicle, others: list[Vehicle]) -> None:
         """A car's less frequent actions as a sheet of big buttons, built only when asked for:
