@@ -81,7 +81,6 @@ class AppShell:
     def __init__(self) -> None:
         self.workspace = Workspace()
         self.racer: RacerProfile | None = None
-        self._notification: ui.notification | None = None
         self._lock_card: ui.card | None = None
         self._chip_shows: tuple | None = None  # what the racer chips show now
         self._chips: RacerChips | None = None
@@ -344,17 +343,22 @@ class AppShell:
 
     # --- actions -----------------------------------------------------------------------------
 
-    def notify(self, message: str, **kwargs) -> None:
+    def notify(self, message: str, *, timeout: float | None = 3, **kwargs) -> None:
         """One short message at a time, at the top, below the header: the bottom of a phone
-        screen is the tab bar under the thumb. A new message replaces the one showing.
-        ``timeout`` is in seconds; None keeps it until dismissed."""
+        screen is the tab bar under the thumb. A new message replaces the one showing (one
+        Quasar group; its count badge hidden). ``timeout`` is in seconds; None keeps it until
+        dismissed. A message, not an element: nothing to build or load before the browser
+        draws what the racer tapped for."""
         kwargs.setdefault("position", "top")
-        kwargs.setdefault("timeout", 3)
         kwargs.setdefault("classes", "below-header")
         with self.root:
-            if self._notification is not None and not self._notification.is_deleted:
-                self._notification.dismiss()
-            self._notification = ui.notification(message, **kwargs)
+            ui.notify(
+                message,
+                timeout=0 if timeout is None else round(timeout * 1000),
+                group="pitbox",
+                badgeClass="hidden",
+                **kwargs,
+            )
 
     def save(self) -> None:
         client = self.root.client
