@@ -23,20 +23,45 @@ from ui.tabs import TABS, Panel, TabContext
 
 
 class PanelHost:
-    """One tab's panel in its container, built lazily and rebuilt when stale."""
+    """One tab's panel, built when its tab is shown and rebuilt when stale.
 
-    def __init__(self, panel: Panel, container: ui.element, badge: ui.badge) -> None:
+    The panel's container and the tab's badge are made when first needed: a page opens with
+    one tab drawn and no badges, and a phone mounts what the racer sees first, not six tabs'
+    worth of empty panels.
+    """
+
+    def __init__(self, panel: Panel, label: str, key: str, area: ui.element, tab: ui.tab) -> None:
         self.panel = panel
-        self.container = container
-        self.badge = badge
+        self.label = label
+        self.key = key
+        self.area = area  # where the container goes
+        self.tab = tab  # where the badge goes
+        self.container: ui.element | None = None
+        self.badge: ui.badge | None = None
         self.stale = True
         self._latest: ui.element | None = None  # the content being built or shown last
+
+    def _container(self) -> ui.element:
+        if self.container is None:
+            with self.area:
+                self.container = (
+                    ui.column()
+                    .classes("w-full gap-3")
+                    .props(f'role=tabpanel aria-label="{self.label}"')
+                    .mark(f"panel-{self.key}")
+                )
+        return self.container
+
+    def show(self, shown: bool) -> None:
+        if self.container is not None:
+            self.container.set_visibility(shown)
 
     async def build(self) -> None:
         """Build the new content hidden beside the old one, then swap them at once: the browser
         draws the panel in one step, never empty or half built while the database answers."""
         self.stale = False
-        with self.container:
+        container = self._container()
+        with container:
             fresh = ui.column().classes("w-full gap-3")
             fresh.set_visibility(False)
         self._latest = fresh
@@ -49,7 +74,7 @@ class PanelHost:
         if fresh is not self._latest:  # cleared, or a newer build started (two quick taps)
             _discard(fresh)
             return
-        for child in list(self.container):
+        for child in list(container):
             if child is not fresh:
                 child.delete()
         fresh.set_visibility(True)
@@ -57,11 +82,18 @@ class PanelHost:
     def clear(self) -> None:
         self.stale = True
         self._latest = None  # a build on its way is for what was cleared: it does not show
-        if list(self.container):  # a tab never opened has nothing to clear (and sends nothing)
-            self.container.clear()
+        if self.container is not None and list(self.container):
+            self.container.clear()  # a tab never opened has nothing to clear (and sends nothing)
 
     async def update_badge(self) -> None:
         text = await self.panel.badge()
+        if self.badge is None:
+            if not text:
+                return
+            with self.tab:
+                self.badge = (
+                    ui.badge("", color="accent").props("floating").mark(f"badge-{self.key}")
+                )
         self.badge.set_text(text or "")
         self.badge.set_visibility(bool(text))
 
@@ -117,28 +149,20 @@ class AppShell:
                     "dense no-caps active-color=primary indicator-color=primary mobile-arrows"
                 ) as self.tabs
             ):
-                badges = {}
-                for tab in TABS:
-                    with (
-                        ui.tab(tab.key, label=tab.label, icon=tab.icon)
-                        .classes("tap")
-                        .mark(f"tab-{tab.key}")
-                    ):
-                        badges[tab.key] = (
-                            ui.badge("", color="accent").props("floating").mark(f"badge-{tab.key}")
-                        )
-                        badges[tab.key].set_visibility(False)
+                tabs = {
+                    tab.key: ui.tab(tab.key, label=tab.label, icon=tab.icon)
+                    .classes("tap")
+                    .mark(f"tab-{tab.key}")
+                    for tab in TABS
+                }
         self.main = ui.column().classes("w-full max-w-3xl mx-auto p-3 gap-3")
-        self.hosts: dict[str, PanelHost] = {}
         with self.main:
             self.notice = ui.column().classes("notice-area w-full gap-2")
-            with ui.tab_panels(self.tabs, value=TABS[0].key).classes("w-full bg-transparent"):
-                for tab in TABS:
-                    with ui.tab_panel(tab.key).classes("p-0"):
-                        container = ui.column().classes("w-full gap-3").mark(f"panel-{tab.key}")
-                    self.hosts[tab.key] = PanelHost(
-                        tab.panel(self.context), container, badges[tab.key]
-                    )
+            panels = ui.element("div").classes("w-full")
+        self.hosts: dict[str, PanelHost] = {
+            tab.key: PanelHost(tab.panel(self.context), tab.label, tab.key, panels, tabs[tab.key])
+            for tab in TABS
+        }
 
     def _current_racer(self) -> RacerProfile:
         assert self.racer is not None
@@ -293,6 +317,8 @@ class AppShell:
     async def _tab_shown(self) -> None:
         # Always fresh from the database: another tab or phone may have changed the racer's
         # data meanwhile. Typed input comes back from the drafts.
+        for key, host in self.hosts.items():
+            host.show(key == self.tabs.value)
         host = self.hosts.get(self.tabs.value)
         if host is not None:
             host.stale = True

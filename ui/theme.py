@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import app, ui
 
 from ui import browser
 from ui.components import SHEET_CSS
@@ -83,8 +83,20 @@ CSS = (
 
 
 def apply() -> None:
+    ui.add_css(CSS + SHEET_CSS)
+    # Sentence case reads faster than capitals on a small screen.
+    ui.button.default_props("no-caps")
+    browser.install()
+
+
+def register() -> None:
+    """Serve the compiled Tailwind stylesheet and link it from every page, and set the colours
+    of every page (once, at startup): in the page's HTML, not an element each page builds.
+
+    The stylesheet's address carries its hash, so a phone's cached copy is never stale.
+    """
     # Darker than Quasar's defaults so white text on them reads in sunlight (WCAG AA or better).
-    ui.colors(
+    app.colors(
         primary=PRIMARY,
         secondary="#1E293B",
         accent="#0369A1",
@@ -93,16 +105,5 @@ def apply() -> None:
         negative="#B91C1C",
         info="#1E40AF",
     )
-    ui.add_css(CSS + SHEET_CSS)
-    # Sentence case reads faster than capitals on a small screen.
-    ui.button.default_props("no-caps")
-    browser.install()
-
-
-def register() -> None:
-    """Serve the compiled Tailwind stylesheet and link it from every page (once, at startup).
-
-    The address carries the stylesheet's hash, so a phone's cached copy is never stale.
-    """
     address = browser.serve(TAILWIND_CSS, "/tailwind.css")
     ui.add_head_html(f'<link rel="stylesheet" href="{address}">', shared=True)
