@@ -18,7 +18,7 @@ import settings as settings_module
 from services import database
 from services.access import AccessControl
 from services.errors import PitboxError
-from ui import access, browser, theme, webapp
+from ui import access, browser, speedups, theme, webapp
 from ui.pages import register_pages
 from ui.startup import connect_database_before_serving
 
@@ -69,6 +69,7 @@ def main(argv: list[str]) -> None:
         _fail(str(exc))
     access.install(control, host=host)
     connect_database_before_serving(settings.database_url)
+    speedups.install()
     register_pages()
     browser.register()
     webapp.register()

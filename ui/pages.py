@@ -1,5 +1,7 @@
 """Pages of the app."""
 
+import asyncio
+
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 from nicegui.client import ClientConnectionTimeout
@@ -21,12 +23,15 @@ def register_pages() -> None:
 
     @ui.page("/", title="Pitbox")
     async def index() -> None:
+        # The racer chip goes out with the page's HTML (the racer this browser used last);
+        # start() below checks it against the tab's own racer once the tab has connected.
+        # The database is asked first and answers while the page is built.
+        lookup = asyncio.ensure_future(AppShell.device_racer())
+        await asyncio.sleep(0)  # let the query go out
         theme.apply()
         faults.report_errors_on_this_page()
         shell = AppShell()
-        # The racer chip goes out with the page's HTML (the racer this browser used last);
-        # start() below checks it against the tab's own racer once the tab has connected.
-        await shell.pre_render()
+        await shell.pre_render(lookup)
         # Tab storage exists only once the browser tab has connected. A request that never
         # connects (a link preview, a script) is dropped here.
         client = ui.context.client

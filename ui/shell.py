@@ -8,6 +8,7 @@ hidden panels are not built at all.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from nicegui import ui
 
@@ -170,25 +171,32 @@ class AppShell:
 
     # --- opening -----------------------------------------------------------------------------
 
-    async def pre_render(self) -> None:
-        """Put the racer chip into the page's first HTML, before the browser tab connects.
-
-        Tab storage does not exist yet, so this is the racer this browser used last (or the
-        default); ``start`` corrects it once the tab is known. Only the chip: a racer's
-        notebook is drawn by ``start``, after the PIN check. A database that does not answer
-        at once leaves the header empty, for ``start`` to report.
-        """
-        racer = None
+    @staticmethod
+    async def device_racer() -> RacerProfile | None:
+        """The racer this browser used last, else the default; None when the database does
+        not answer at once (``start`` reports that)."""
         try:
             async with asyncio.timeout(1.0):  # the longest the HTML waits for it
                 if (wanted := state.device_racer()) is not None:
                     try:
-                        racer = await profile_service.get_profile(wanted)
+                        return await profile_service.get_profile(wanted)
                     except NotFoundError:
                         pass
-                racer = racer or await profile_service.get_default_profile()
+                return await profile_service.get_default_profile()
         except Exception:  # only a head start: start() says what is wrong
-            return
+            return None
+
+    async def pre_render(self, lookup: Awaitable[RacerProfile | None]) -> None:
+        """Put the racer chip into the page's first HTML, before the browser tab connects.
+
+        ``lookup`` is ``device_racer()``, started before the shell was built so that the
+        database answers while the page is being built. Tab storage does not exist yet, so
+        this is the racer this browser used last (or the default); ``start`` corrects it once
+        the tab is known. Only the chip: a racer's notebook is drawn by ``start``, after the
+        PIN check. A database that does not answer at once leaves the header empty, for
+        ``start`` to report.
+        """
+        racer = await lookup
         if racer is not None:
             self.racer = racer
             self._render_chip()
