@@ -38,7 +38,15 @@ from bench import profile  # noqa: E402
 from bench.browser import CHROMIUM_ARGS, DEVICE, BenchError, Measurement, Phone, Server  # noqa: E402
 from bench.figures import percentile  # noqa: E402
 from bench.phones import PhonesResult, run_phones  # noqa: E402
-from bench.scenarios import FLOOR_PATH, SHOWS_IN_HEADER, AppState, Floor, Racer, scenarios  # noqa: E402
+from bench.scenarios import (  # noqa: E402
+    FLOOR_LEAN_PATH,
+    FLOOR_PATH,
+    SHOWS_IN_HEADER,
+    AppState,
+    Floor,
+    Racer,
+    scenarios,
+)
 from bench.seed import Dataset  # noqa: E402
 from tests.servers import Server as ServerProcess  # noqa: E402
 from tests.servers import child_env, free_port  # noqa: E402
@@ -191,6 +199,9 @@ async def measure(args, dialect: str, workdir: Path) -> dict:
 async def _rounds(args, playwright, browser, server_process, racers, report) -> None:
     server = Server(server_process.url)
     floor = Floor(await Phone.open(browser, playwright, server, FLOOR_PATH))
+    lean_floor = Floor(
+        await Phone.open(browser, playwright, server, FLOOR_LEAN_PATH), FLOOR_LEAN_PATH
+    )
     tabs: dict[str, tuple[Phone, AppState]] = {}
 
     async def app_tab() -> tuple[Phone, AppState]:
@@ -226,7 +237,7 @@ async def _rounds(args, playwright, browser, server_process, racers, report) -> 
             if scenario.floor == "click":
                 floor_sample = await floor.click()
             else:
-                lean = await floor.first_render_lean()
+                lean = await lean_floor.first_render()
                 floor_sample = await floor.first_render()
             sample = await scenario.sample(*tabs[scenario.key], i)
             if i >= args.warmup:
@@ -258,6 +269,7 @@ async def _rounds(args, playwright, browser, server_process, racers, report) -> 
     if args.profile:
         report["profile"] = await _profile(args, *shared, server_process, active, report)
     await floor.phone.close()
+    await lean_floor.phone.close()
     for phone, _ in {id(t[0]): t for t in tabs.values()}.values():
         await phone.close()
     if shared not in tabs.values():
