@@ -138,6 +138,7 @@ def test_typing_offline_into_the_folded_add_car_form_unfolds_it_again(pit_wifi):
     expect(page.get_by_label("Brand")).to_have_count(0)  # folded, and not built
 
     page.get_by_text("Add a car").click()
+    expect(page.get_by_label("Brand")).to_be_visible()  # built by the server, then the cut
     proxied.cut()
     expect(page.locator("#popup")).to_have_attribute("aria-hidden", "false", timeout=10_000)
     page.get_by_label("Brand").fill("Mugen")
